@@ -1,0 +1,82 @@
+//! `pinn`: train physics-informed neural networks from a TOML config.
+
+mod config;
+mod files;
+mod train;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use pinn_model::backend::{Backend, Dtype};
+
+#[derive(Parser)]
+#[command(
+    name = "pinn",
+    version,
+    about = "Physics-informed neural networks on burn"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Train a model on the problem of a config file; results land in a run directory.
+    Train {
+        /// The config (see configs/*.toml).
+        config: PathBuf,
+        /// Backend: flex, ndarray or wgpu (wgpu needs a build with `--features wgpu`).
+        #[arg(long)]
+        backend: Option<Backend>,
+        /// Float precision: f32 or f64 (f64 on CPU backends only).
+        #[arg(long)]
+        dtype: Option<Dtype>,
+        /// Total steps (the schedule's stages are scaled to it).
+        #[arg(long)]
+        steps: Option<usize>,
+        /// Seed of initialisation and sampling.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Output directory (default: runs/NAME).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// No progress bar.
+        #[arg(long)]
+        quiet: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Train {
+            config,
+            backend,
+            dtype,
+            steps,
+            seed,
+            out,
+            quiet,
+        } => train::run(
+            &config,
+            train::Overrides {
+                backend,
+                dtype,
+                steps,
+                seed,
+                out,
+                quiet,
+            },
+        ),
+    };
+    match result {
+        Ok(train::RunEnd::Done) => ExitCode::SUCCESS,
+        Ok(train::RunEnd::NonFinite) => ExitCode::from(3),
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}

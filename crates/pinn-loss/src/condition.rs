@@ -1,0 +1,71 @@
+//! Boundary and initial conditions, each a separately weighted loss term.
+
+use std::sync::Arc;
+
+use crate::domain::Face;
+
+/// Boundary data `g(x)`.
+pub type Data = Arc<dyn Fn(&[f64]) -> f64 + Send + Sync>;
+
+/// What a condition constrains.
+#[derive(Clone)]
+pub enum Constraint {
+    /// `u = g` on the given faces (Dirichlet data, or Cauchy data on `t = t0`).
+    Value {
+        /// The faces.
+        faces: Vec<Face>,
+        /// The data `g`.
+        g: Data,
+    },
+    /// `u(…, lo, …) = u(…, hi, …)` along `axis`.
+    Periodic {
+        /// The periodic coordinate.
+        axis: usize,
+    },
+}
+
+/// A named, weighted condition: the loss term `λ · mean(r²)`.
+#[derive(Clone)]
+pub struct Condition {
+    /// Name of the loss term (`boundary`, `initial`, `periodic`).
+    pub name: String,
+    /// The constraint.
+    pub constraint: Constraint,
+    /// The weight `λ`.
+    pub weight: f64,
+}
+
+impl Condition {
+    /// `u = g` on `faces`, weight 1.
+    pub fn value(name: &str, faces: Vec<Face>, g: Data) -> Self {
+        Self {
+            name: name.into(),
+            constraint: Constraint::Value { faces, g },
+            weight: 1.0,
+        }
+    }
+
+    /// Periodicity along `axis`, weight 1.
+    pub fn periodic(axis: usize) -> Self {
+        Self {
+            name: "periodic".into(),
+            constraint: Constraint::Periodic { axis },
+            weight: 1.0,
+        }
+    }
+
+    /// The same condition with weight `λ`.
+    pub fn with_weight(mut self, weight: f64) -> Self {
+        self.weight = weight;
+        self
+    }
+}
+
+impl std::fmt::Debug for Condition {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Condition")
+            .field("name", &self.name)
+            .field("weight", &self.weight)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,106 @@
+//! Domains: intervals, rectangles, boxes and space-time products, all axis-aligned boxes
+//! `Π [lo_i, hi_i]` with named coordinates.
+
+/// One face of a box: coordinate `axis` fixed at its lower or upper end.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Face {
+    /// The coordinate held fixed.
+    pub axis: usize,
+    /// `false`: `x_axis = lo`, `true`: `x_axis = hi`.
+    pub upper: bool,
+}
+
+/// An axis-aligned box `Π [lo_i, hi_i]`; a space-time domain names one axis as time.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Domain {
+    names: Vec<String>,
+    lo: Vec<f64>,
+    hi: Vec<f64>,
+    time: Option<usize>,
+}
+
+impl Domain {
+    /// `[lo, hi]` with coordinate `x`.
+    pub fn interval(lo: f64, hi: f64) -> Self {
+        Self::boxed(&["x"], &[lo], &[hi])
+    }
+
+    /// `[x0, x1] × [y0, y1]`.
+    pub fn rectangle(x: (f64, f64), y: (f64, f64)) -> Self {
+        Self::boxed(&["x", "y"], &[x.0, y.0], &[x.1, y.1])
+    }
+
+    /// A box with the given coordinate names and bounds.
+    pub fn boxed(names: &[&str], lo: &[f64], hi: &[f64]) -> Self {
+        assert!(
+            names.len() == lo.len() && lo.len() == hi.len(),
+            "bounds per coordinate"
+        );
+        assert!(
+            lo.iter().zip(hi).all(|(a, b)| a < b),
+            "empty domain: need lo < hi"
+        );
+        Self {
+            names: names.iter().map(|s| s.to_string()).collect(),
+            lo: lo.to_vec(),
+            hi: hi.to_vec(),
+            time: None,
+        }
+    }
+
+    /// The space-time product `space × [t0, t1]`; time is the last coordinate, `t`.
+    pub fn space_time(space: &Domain, t0: f64, t1: f64) -> Self {
+        let mut d = space.clone();
+        d.names.push("t".into());
+        d.lo.push(t0);
+        d.hi.push(t1);
+        d.time = Some(d.lo.len() - 1);
+        d
+    }
+
+    /// Number of coordinates.
+    pub fn dim(&self) -> usize {
+        self.lo.len()
+    }
+
+    /// Lower corner.
+    pub fn lo(&self) -> &[f64] {
+        &self.lo
+    }
+
+    /// Upper corner.
+    pub fn hi(&self) -> &[f64] {
+        &self.hi
+    }
+
+    /// Coordinate names.
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    /// The time axis, if any.
+    pub fn time_axis(&self) -> Option<usize> {
+        self.time
+    }
+
+    /// The spatial faces (every face not orthogonal to time).
+    pub fn spatial_faces(&self) -> Vec<Face> {
+        (0..self.dim())
+            .filter(|&a| Some(a) != self.time)
+            .flat_map(|axis| [false, true].map(|upper| Face { axis, upper }))
+            .collect()
+    }
+
+    /// The initial face `t = t0`.
+    pub fn initial_face(&self) -> Option<Face> {
+        self.time.map(|axis| Face { axis, upper: false })
+    }
+
+    /// The `(d−1)`-volume of a face (1 for the end of an interval).
+    pub fn face_measure(&self, face: Face) -> f64 {
+        (0..self.dim())
+            .filter(|&a| a != face.axis)
+            .map(|a| self.hi[a] - self.lo[a])
+            .product()
+    }
+}

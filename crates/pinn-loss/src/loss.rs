@@ -1,0 +1,267 @@
+//! The PINN loss `L(θ) = mean_i r(x_i)² + Σ_b λ_b mean_j r_b(y_j)²` and its collocation data.
+
+use std::sync::Arc;
+
+use burn::Tensor;
+use burn::tensor::{Device, TensorData};
+use pinn_model::{Field, Jet, JetSpec};
+use serde::{Deserialize, Serialize};
+
+use crate::condition::Constraint;
+use crate::sampling::{self, Sampler};
+use crate::{Domain, Problem};
+
+/// How many points, and how they are placed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PointsConfig {
+    /// Interior collocation points.
+    #[serde(default = "default_interior")]
+    pub interior: usize,
+    /// Points per boundary / initial / periodic condition.
+    #[serde(default = "default_boundary")]
+    pub boundary: usize,
+    /// Placement of the points.
+    #[serde(default)]
+    pub sampler: Sampler,
+}
+
+fn default_interior() -> usize {
+    4096
+}
+fn default_boundary() -> usize {
+    400
+}
+
+impl Default for PointsConfig {
+    fn default() -> Self {
+        Self {
+            interior: default_interior(),
+            boundary: default_boundary(),
+            sampler: Sampler::default(),
+        }
+    }
+}
+
+impl PointsConfig {
+    /// Check the counts; the error names the field and the fix.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.interior == 0 {
+            return Err("points.interior must be at least 1 (e.g. interior = 4096)".into());
+        }
+        if self.boundary == 0 {
+            return Err("points.boundary must be at least 1 (e.g. boundary = 400)".into());
+        }
+        Ok(())
+    }
+}
+
+/// Host points `[[x_1…x_d]; N]` to a `[N, d]` tensor.
+pub fn points_tensor(points: &[Vec<f64>], dim: usize, device: &Device) -> Tensor<2> {
+    let flat: Vec<f64> = points.iter().flatten().copied().collect();
+    Tensor::from_data(TensorData::new(flat, [points.len(), dim]), device)
+}
+
+fn column(values: Vec<f64>, device: &Device) -> Tensor<2> {
+    let n = values.len();
+    Tensor::from_data(TensorData::new(values, [n, 1]), device)
+}
+
+/// One boundary-type term on the device.
+#[derive(Clone, Debug)]
+enum TermData {
+    /// `r = u(y) − g(y)`.
+    Value { x: Tensor<2>, target: Tensor<2> },
+    /// `r = u(y_lo) − u(y_hi)`.
+    Periodic { lo: Tensor<2>, hi: Tensor<2> },
+}
+
+#[derive(Clone, Debug)]
+struct Term {
+    name: String,
+    weight: f64,
+    data: TermData,
+}
+
+/// The loss terms at one θ, as scalar tensors (`[1]`) still attached to the graph.
+#[derive(Debug)]
+pub struct LossTerms {
+    /// `(name, λ · mean r²)` per term, the interior residual first (weight 1).
+    pub terms: Vec<(String, Tensor<1>)>,
+}
+
+impl LossTerms {
+    /// The total loss `Σ` terms.
+    pub fn total(&self) -> Tensor<1> {
+        self.terms
+            .iter()
+            .map(|(_, t)| t.clone())
+            .reduce(|a, b| a + b)
+            .expect("at least one term")
+    }
+}
+
+/// A problem's collocation data on a device: everything the loss needs except the model.
+#[derive(Clone)]
+pub struct PinnLoss {
+    problem: Problem,
+    spec: Arc<JetSpec>,
+    interior: Tensor<2>,
+    source: Tensor<2>,
+    terms: Vec<Term>,
+}
+
+impl PinnLoss {
+    /// Sample the points for `problem` and move them, with the source and boundary data,
+    /// to `device`.
+    pub fn new(
+        problem: &Problem,
+        points: &PointsConfig,
+        seed: u64,
+        device: &Device,
+    ) -> Result<Self, String> {
+        points.validate()?;
+        let domain: &Domain = &problem.domain;
+        let d = domain.dim();
+        let spec = problem.residual.spec();
+        if spec.dim() != d {
+            return Err(format!(
+                "the residual of `{}` is written for {} coordinates but its domain has {d}",
+                problem.name,
+                spec.dim()
+            ));
+        }
+        let xs = sampling::interior(domain, points.sampler, points.interior, seed);
+        let f: Vec<f64> = xs.iter().map(|x| problem.residual.source(x)).collect();
+        let mut terms = Vec::new();
+        for (k, c) in problem.conditions.iter().enumerate() {
+            let seed = seed.wrapping_add(1000 * (k as u64 + 1));
+            let data = match &c.constraint {
+                Constraint::Value { faces, g } => {
+                    let ys =
+                        sampling::on_faces(domain, faces, points.sampler, points.boundary, seed);
+                    let target = ys.iter().map(|y| g(y)).collect();
+                    TermData::Value {
+                        x: points_tensor(&ys, d, device),
+                        target: column(target, device),
+                    }
+                }
+                Constraint::Periodic { axis } => {
+                    let lo_face = crate::Face {
+                        axis: *axis,
+                        upper: false,
+                    };
+                    let lo =
+                        sampling::on_face(domain, lo_face, points.sampler, points.boundary, seed);
+                    let hi: Vec<Vec<f64>> = lo
+                        .iter()
+                        .map(|p| {
+                            let mut q = p.clone();
+                            q[*axis] = domain.hi()[*axis];
+                            q
+                        })
+                        .collect();
+                    TermData::Periodic {
+                        lo: points_tensor(&lo, d, device),
+                        hi: points_tensor(&hi, d, device),
+                    }
+                }
+            };
+            if !(c.weight >= 0.0 && c.weight.is_finite()) {
+                return Err(format!(
+                    "the weight of the `{}` term must be a finite number ≥ 0 (got {})",
+                    c.name, c.weight
+                ));
+            }
+            terms.push(Term {
+                name: c.name.clone(),
+                weight: c.weight,
+                data,
+            });
+        }
+        Ok(Self {
+            problem: problem.clone(),
+            spec: Arc::new(spec),
+            interior: points_tensor(&xs, d, device),
+            source: column(f, device),
+            terms,
+        })
+    }
+
+    /// The problem.
+    pub fn problem(&self) -> &Problem {
+        &self.problem
+    }
+
+    /// Names of the loss terms, interior first.
+    pub fn term_names(&self) -> Vec<String> {
+        std::iter::once("residual".to_string())
+            .chain(self.terms.iter().map(|t| t.name.clone()))
+            .collect()
+    }
+
+    /// The interior residual `r = N[u] − f` at the collocation points, `[N, 1]`.
+    pub fn interior_residual<M: Field>(&self, model: &M) -> Tensor<2> {
+        let u = model.forward_jet(Jet::input(self.interior.clone(), self.spec.clone()));
+        self.problem.residual.operator(&self.interior, &u) - self.source.clone()
+    }
+
+    /// Every loss term at the model's current parameters.
+    pub fn terms<M: Field>(&self, model: &M) -> LossTerms {
+        let r = self.interior_residual(model);
+        let mut terms = vec![("residual".to_string(), r.square().mean())];
+        for t in &self.terms {
+            let r = match &t.data {
+                TermData::Value { x, target } => model.forward(x.clone()) - target.clone(),
+                TermData::Periodic { lo, hi } => {
+                    model.forward(lo.clone()) - model.forward(hi.clone())
+                }
+            };
+            terms.push((t.name.clone(), r.square().mean().mul_scalar(t.weight)));
+        }
+        LossTerms { terms }
+    }
+}
+
+/// Relative L² error `‖u − u*‖ / ‖u*‖` on a set of points (a discrete L² norm).
+#[derive(Clone, Debug)]
+pub struct L2Error {
+    points: Tensor<2>,
+    exact: Vec<f64>,
+    norm: f64,
+}
+
+impl L2Error {
+    /// Evaluation on a tensor grid of `per_axis^d` cell midpoints; `None` without an exact
+    /// solution.
+    pub fn on_grid(problem: &Problem, per_axis: usize, device: &Device) -> Option<Self> {
+        let exact = problem.exact.as_ref()?;
+        let d = problem.domain.dim();
+        let n = per_axis.pow(d as u32);
+        let xs = sampling::interior(&problem.domain, Sampler::Grid, n, 0);
+        let u: Vec<f64> = xs.iter().map(|x| exact(x)).collect();
+        let norm = u.iter().map(|v| v * v).sum::<f64>().sqrt();
+        Some(Self {
+            points: points_tensor(&xs, d, device),
+            exact: u,
+            norm,
+        })
+    }
+
+    /// `‖u_θ − u*‖₂ / ‖u*‖₂` (absolute error when `u* ≡ 0`).
+    pub fn relative<M: Field>(&self, model: &M) -> f64 {
+        let u = model.forward(self.points.clone().detach());
+        let u = u.into_data_as::<f64>();
+        let diff = u
+            .iter::<f64>()
+            .zip(&self.exact)
+            .map(|(a, b)| (a - b) * (a - b))
+            .sum::<f64>()
+            .sqrt();
+        if self.norm > 0.0 {
+            diff / self.norm
+        } else {
+            diff
+        }
+    }
+}

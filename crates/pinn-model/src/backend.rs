@@ -1,0 +1,125 @@
+//! Run-time choice of backend and float precision.
+
+use std::fmt;
+use std::str::FromStr;
+
+use burn::tensor::{Device, FloatDType};
+use serde::{Deserialize, Serialize};
+
+/// A burn backend.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    /// burn 0.22's pure-Rust CPU backend (the default: fastest on the step benchmark).
+    #[default]
+    Flex,
+    /// The ndarray CPU backend (deprecated upstream in burn 0.22, kept for comparison).
+    Ndarray,
+    /// The wgpu GPU backend (needs the `wgpu` cargo feature; f32 only).
+    Wgpu,
+}
+
+/// The float precision of every tensor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Dtype {
+    /// 32-bit floats.
+    #[default]
+    F32,
+    /// 64-bit floats (CPU backends only).
+    F64,
+}
+
+impl fmt::Display for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Flex => "flex",
+            Self::Ndarray => "ndarray",
+            Self::Wgpu => "wgpu",
+        })
+    }
+}
+
+impl FromStr for Backend {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "flex" => Ok(Self::Flex),
+            "ndarray" => Ok(Self::Ndarray),
+            "wgpu" => Ok(Self::Wgpu),
+            _ => Err(format!(
+                "unknown backend `{s}`; expected flex, ndarray or wgpu"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for Dtype {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::F32 => "f32",
+            Self::F64 => "f64",
+        })
+    }
+}
+
+impl FromStr for Dtype {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "f32" => Ok(Self::F32),
+            "f64" => Ok(Self::F64),
+            _ => Err(format!("unknown dtype `{s}`; expected f32 or f64")),
+        }
+    }
+}
+
+/// Whether this build has the wgpu backend.
+pub const HAS_WGPU: bool = cfg!(feature = "wgpu");
+
+/// An autodiff device of the given backend with its default float dtype set.
+///
+/// burn fixes a device's dtype at its first tensor, so this must run before any tensor exists
+/// on that backend in this process; a second call with another dtype is an error.
+pub fn autodiff_device(backend: Backend, dtype: Dtype) -> Result<Device, String> {
+    let mut device = match backend {
+        Backend::Flex => Device::flex(),
+        #[allow(deprecated)]
+        Backend::Ndarray => Device::ndarray(),
+        Backend::Wgpu => wgpu_device(dtype)?,
+    };
+    let float = match dtype {
+        Dtype::F32 => FloatDType::F32,
+        Dtype::F64 => FloatDType::F64,
+    };
+    if let Err(e) = device.configure(float) {
+        // Already configured (an earlier call in this process): fine if it is the same dtype.
+        if device.settings().float_dtype != float.into() {
+            return Err(format!(
+                "cannot use {dtype} on {backend}: {e} (the dtype is fixed once per process)"
+            ));
+        }
+    }
+    Ok(device.autodiff())
+}
+
+#[cfg(feature = "wgpu")]
+fn wgpu_device(dtype: Dtype) -> Result<Device, String> {
+    if dtype == Dtype::F64 {
+        return Err(
+            "dtype f64 is not supported on wgpu (its f64 exp/tanh/sin are wrong); use \
+             --dtype f32, or --backend flex for f64"
+                .into(),
+        );
+    }
+    Ok(Device::wgpu(burn::tensor::DeviceKind::DefaultDevice))
+}
+
+#[cfg(not(feature = "wgpu"))]
+fn wgpu_device(_: Dtype) -> Result<Device, String> {
+    Err(
+        "this build has no wgpu backend; rebuild with `--features wgpu` (e.g. `cargo run \
+         --release --features wgpu -- train …`) or use --backend flex"
+            .into(),
+    )
+}

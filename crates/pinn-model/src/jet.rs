@@ -1,0 +1,550 @@
+//! Taylor-mode jets: a tensor together with its derivatives in the input coordinates.
+//!
+//! burn 0.22's high-level API is first-order only (no grad of grad, no forward mode), so input
+//! derivatives are propagated *forward* through the model with ordinary tensor operations, and
+//! one reverse pass through the PDE residual then gives the parameter gradients. This is the
+//! product's derivative engine.
+//!
+//! A [`Jet`] over inputs `x ∈ ℝ^d` carries, for a batch of `N` points and `w` channels,
+//!
+//! - the value `z` (`[N, w]`),
+//! - the first derivatives `∂_i z` for the tracked coordinates `i`,
+//! - second-order streams `∂_s z = Σ_{(i,j)∈s} c_ij ∂_i∂_j z`, one per [`SecondOrder`] operator
+//!   the PDE asks for (a Laplacian is one stream, not `d`).
+//!
+//! A stream that is identically zero is stored as `None` and costs nothing: the input jet has
+//! no second derivatives, and coordinates a PDE does not differentiate in are never tracked.
+//! Streams may be `[1, w]` rows that broadcast over the batch (derivatives of the input layer
+//! are constant in `x`).
+//!
+//! The rules implemented (each has a finite-difference test):
+//!
+//! | operation | first derivative | second-order stream `s` |
+//! |---|---|---|
+//! | `a + b` | `∂a + ∂b` | `∂_s a + ∂_s b` |
+//! | `a · b` | `a ∂b + b ∂a` | `a ∂_s b + b ∂_s a + Σ c_ij (∂_i a ∂_j b + ∂_j a ∂_i b)` |
+//! | `h W + b` | `∂h W` | `∂_s h W` |
+//! | `f(z)` | `f'(z) ∂z` | `f'(z) ∂_s z + f''(z) Σ c_ij ∂_i z ∂_j z` |
+
+use std::sync::Arc;
+
+use burn::Tensor;
+
+/// A linear second-order differential operator `Σ c_ij ∂_i ∂_j` (each unordered pair once).
+///
+/// `SecondOrder::laplacian(2)` is `∂_xx + ∂_yy`; `SecondOrder::mixed(0, 1)` is `∂_x ∂_y`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SecondOrder {
+    terms: Vec<(usize, usize, f64)>,
+}
+
+impl SecondOrder {
+    /// `Σ c_ij ∂_i ∂_j` from `(i, j, c_ij)` triples; `(i, j)` and `(j, i)` name the same term.
+    pub fn new(terms: Vec<(usize, usize, f64)>) -> Self {
+        let terms = terms
+            .into_iter()
+            .map(|(i, j, c)| (i.min(j), i.max(j), c))
+            .collect();
+        Self { terms }
+    }
+
+    /// `∂_i²`.
+    pub fn pure(i: usize) -> Self {
+        Self::new(vec![(i, i, 1.0)])
+    }
+
+    /// `∂_i ∂_j`.
+    pub fn mixed(i: usize, j: usize) -> Self {
+        Self::new(vec![(i, j, 1.0)])
+    }
+
+    /// The Laplacian `Σ_{i<d} ∂_i²` in the first `d` coordinates.
+    pub fn laplacian(d: usize) -> Self {
+        Self::new((0..d).map(|i| (i, i, 1.0)).collect())
+    }
+
+    /// The `(i, j, c_ij)` triples, `i ≤ j`.
+    pub fn terms(&self) -> &[(usize, usize, f64)] {
+        &self.terms
+    }
+}
+
+/// What a jet carries: the input dimension, the coordinates differentiated in, and the
+/// second-order streams.
+#[derive(Clone, Debug, PartialEq)]
+pub struct JetSpec {
+    dim: usize,
+    tracked: Vec<bool>,
+    second: Vec<SecondOrder>,
+}
+
+impl JetSpec {
+    /// Values only, no derivatives (a plain forward pass).
+    pub fn values(dim: usize) -> Self {
+        Self {
+            dim,
+            tracked: vec![false; dim],
+            second: Vec::new(),
+        }
+    }
+
+    /// First derivatives in every coordinate, no second-order streams.
+    pub fn gradient(dim: usize) -> Self {
+        Self {
+            dim,
+            tracked: vec![true; dim],
+            second: Vec::new(),
+        }
+    }
+
+    /// Track the first derivative in coordinate `i` as well.
+    pub fn with_first(mut self, i: usize) -> Self {
+        assert!(
+            i < self.dim,
+            "coordinate {i} out of range for dimension {}",
+            self.dim
+        );
+        self.tracked[i] = true;
+        self
+    }
+
+    /// Add a second-order stream; the coordinates it involves become tracked. The stream's
+    /// index in [`Jet::second`] is its position in the order of the calls.
+    pub fn with_second(mut self, op: SecondOrder) -> Self {
+        for &(i, j, _) in op.terms() {
+            self = self.with_first(i).with_first(j);
+        }
+        self.second.push(op);
+        self
+    }
+
+    /// Input dimension `d`.
+    pub fn dim(&self) -> usize {
+        self.dim
+    }
+
+    /// Whether `∂_i` is carried.
+    pub fn is_tracked(&self, i: usize) -> bool {
+        self.tracked[i]
+    }
+
+    /// The second-order operators, in stream order.
+    pub fn second_order(&self) -> &[SecondOrder] {
+        &self.second
+    }
+}
+
+/// A derivative stream; `None` is identically zero.
+pub type Stream = Option<Tensor<2>>;
+
+/// A tensor with its input derivatives; see the module documentation for the rules.
+#[derive(Clone, Debug)]
+pub struct Jet {
+    value: Tensor<2>,
+    first: Vec<Stream>,
+    second: Vec<Stream>,
+    spec: Arc<JetSpec>,
+}
+
+fn add_streams(a: Stream, b: Stream) -> Stream {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a + b),
+        (a, None) => a,
+        (None, b) => b,
+    }
+}
+
+fn mul_stream(s: &Stream, t: &Tensor<2>) -> Stream {
+    s.as_ref().map(|s| s.clone() * t.clone())
+}
+
+fn mul_streams(a: &Stream, b: &Stream) -> Stream {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.clone() * b.clone()),
+        _ => None,
+    }
+}
+
+fn scale_stream(s: Stream, c: f64) -> Stream {
+    s.map(|s| s.mul_scalar(c))
+}
+
+/// `Σ c_ij (∂_i a ∂_j b + ∂_j a ∂_i b)`: the cross term of the product rule for one stream.
+fn cross_term(op: &SecondOrder, a: &[Stream], b: &[Stream]) -> Stream {
+    let mut acc: Stream = None;
+    for &(i, j, c) in op.terms() {
+        let ab = add_streams(mul_streams(&a[i], &b[j]), mul_streams(&a[j], &b[i]));
+        acc = add_streams(acc, scale_stream(ab, c));
+    }
+    acc
+}
+
+/// `Σ c_ij ∂_i z ∂_j z`: the quadratic form of one stream on the gradient of `z`.
+fn quadratic_form(op: &SecondOrder, g: &[Stream]) -> Stream {
+    let mut acc: Stream = None;
+    for &(i, j, c) in op.terms() {
+        let term = if i == j {
+            g[i].as_ref().map(|gi| gi.clone().square())
+        } else {
+            mul_streams(&g[i], &g[j])
+        };
+        acc = add_streams(acc, scale_stream(term, c));
+    }
+    acc
+}
+
+impl Jet {
+    /// The jet of the input coordinates `x` (`[N, d]`): `∂_i x = e_i` for tracked `i`, no
+    /// second derivatives.
+    pub fn input(x: Tensor<2>, spec: Arc<JetSpec>) -> Self {
+        let [_, d] = x.dims();
+        assert_eq!(
+            d,
+            spec.dim(),
+            "input has {d} columns, the jet spec {}",
+            spec.dim()
+        );
+        let device = x.device();
+        let first = (0..d)
+            .map(|i| {
+                spec.is_tracked(i).then(|| {
+                    let mut e = vec![0.0; d];
+                    e[i] = 1.0;
+                    Tensor::<1>::from_floats(e.as_slice(), &device).reshape([1, d])
+                })
+            })
+            .collect();
+        let second = vec![None; spec.second_order().len()];
+        Self {
+            value: x,
+            first,
+            second,
+            spec,
+        }
+    }
+
+    /// A jet that is constant in `x` (all derivatives zero).
+    pub fn constant(value: Tensor<2>, spec: Arc<JetSpec>) -> Self {
+        let first = vec![None; spec.dim()];
+        let second = vec![None; spec.second_order().len()];
+        Self {
+            value,
+            first,
+            second,
+            spec,
+        }
+    }
+
+    /// Build a jet from its parts (for user-defined layers). Panics on a length mismatch.
+    pub fn from_parts(
+        value: Tensor<2>,
+        first: Vec<Stream>,
+        second: Vec<Stream>,
+        spec: Arc<JetSpec>,
+    ) -> Self {
+        assert_eq!(
+            first.len(),
+            spec.dim(),
+            "one first-derivative stream per coordinate"
+        );
+        assert_eq!(
+            second.len(),
+            spec.second_order().len(),
+            "one stream per operator"
+        );
+        Self {
+            value,
+            first,
+            second,
+            spec,
+        }
+    }
+
+    /// The value `z`.
+    pub fn value(&self) -> &Tensor<2> {
+        &self.value
+    }
+
+    /// Consume the jet, keeping the value.
+    pub fn into_value(self) -> Tensor<2> {
+        self.value
+    }
+
+    /// `∂_i z`, `None` when identically zero (or not tracked).
+    pub fn first(&self, i: usize) -> &Stream {
+        &self.first[i]
+    }
+
+    /// The `k`-th second-order stream `Σ c_ij ∂_i ∂_j z`.
+    pub fn second(&self, k: usize) -> &Stream {
+        &self.second[k]
+    }
+
+    /// `∂_i z` materialised as a `[N, w]` tensor (zeros where the stream is absent).
+    pub fn first_dense(&self, i: usize) -> Tensor<2> {
+        self.dense(&self.first[i])
+    }
+
+    /// The `k`-th second-order stream materialised as a `[N, w]` tensor.
+    pub fn second_dense(&self, k: usize) -> Tensor<2> {
+        self.dense(&self.second[k])
+    }
+
+    fn dense(&self, s: &Stream) -> Tensor<2> {
+        match s {
+            Some(t) => t.clone().expand(self.value.dims()),
+            None => self.value.zeros_like(),
+        }
+    }
+
+    /// What this jet carries.
+    pub fn spec(&self) -> &Arc<JetSpec> {
+        &self.spec
+    }
+
+    fn same_spec(&self, other: &Jet) {
+        assert!(
+            Arc::ptr_eq(&self.spec, &other.spec) || self.spec == other.spec,
+            "jets with different specs cannot be combined"
+        );
+    }
+
+    /// Apply `g` to every stream (value included): the rule of any linear map.
+    pub fn map_linear(self, g: impl Fn(Tensor<2>) -> Tensor<2>) -> Self {
+        Self {
+            value: g(self.value),
+            first: self.first.into_iter().map(|s| s.map(&g)).collect(),
+            second: self.second.into_iter().map(|s| s.map(&g)).collect(),
+            spec: self.spec,
+        }
+    }
+
+    /// `z W + b`, `W: [in, out]`, `b: [1, out]`. Derivatives: `∂(zW + b) = ∂z W`.
+    pub fn linear(self, weight: &Tensor<2>, bias: Option<&Tensor<2>>) -> Self {
+        let mut out = self.map_linear(|t| t.matmul(weight.clone()));
+        if let Some(b) = bias {
+            out.value = out.value + b.clone();
+        }
+        out
+    }
+
+    /// `c z` (all streams scaled).
+    pub fn scale(self, c: f64) -> Self {
+        self.map_linear(|t| t.mul_scalar(c))
+    }
+
+    /// `z · p` with a row `p: [1, w]` constant in `x` (a diagonal scaling of the channels).
+    pub fn scale_columns(self, p: &Tensor<2>) -> Self {
+        self.map_linear(|t| t * p.clone())
+    }
+
+    /// `z + c` (value only).
+    pub fn add_scalar(mut self, c: f64) -> Self {
+        self.value = self.value.add_scalar(c);
+        self
+    }
+
+    /// `a + b`.
+    pub fn add(self, other: Jet) -> Self {
+        self.same_spec(&other);
+        Self {
+            value: self.value + other.value,
+            first: zip_add(self.first, other.first),
+            second: zip_add(self.second, other.second),
+            spec: self.spec,
+        }
+    }
+
+    /// `a − b`.
+    pub fn sub(self, other: Jet) -> Self {
+        self.add(other.scale(-1.0))
+    }
+
+    /// `a · b` (element-wise): `∂_s(ab) = a ∂_s b + b ∂_s a + Σ c_ij (∂_i a ∂_j b + ∂_j a ∂_i b)`.
+    pub fn mul(self, other: Jet) -> Self {
+        self.same_spec(&other);
+        let (a, b) = (&self.value, &other.value);
+        let second = self
+            .spec
+            .second_order()
+            .iter()
+            .enumerate()
+            .map(|(k, op)| {
+                let s = add_streams(
+                    mul_stream(&other.second[k], a),
+                    mul_stream(&self.second[k], b),
+                );
+                add_streams(s, cross_term(op, &self.first, &other.first))
+            })
+            .collect();
+        let first = self
+            .first
+            .iter()
+            .zip(&other.first)
+            .map(|(da, db)| add_streams(mul_stream(db, a), mul_stream(da, b)))
+            .collect();
+        Self {
+            value: a.clone() * b.clone(),
+            first,
+            second,
+            spec: self.spec,
+        }
+    }
+
+    /// `f(z)` given `f(z)`, `f'(z)` and `f''(z)` evaluated element-wise:
+    /// `∂f(z) = f'(z) ∂z`, `∂_s f(z) = f'(z) ∂_s z + f''(z) Σ c_ij ∂_i z ∂_j z`.
+    ///
+    /// `d2` is only evaluated when a second-order stream is carried.
+    pub fn chain(self, f: Tensor<2>, d1: Tensor<2>, d2: impl FnOnce() -> Tensor<2>) -> Self {
+        let needs_d2 = !self.second.is_empty();
+        let d2 = needs_d2.then(d2);
+        let second = self
+            .spec
+            .second_order()
+            .iter()
+            .zip(&self.second)
+            .map(|(op, s)| {
+                let curvature = quadratic_form(op, &self.first);
+                let curvature = mul_stream(&curvature, d2.as_ref().expect("d2 evaluated"));
+                add_streams(mul_stream(s, &d1), curvature)
+            })
+            .collect();
+        let first = self.first.iter().map(|s| mul_stream(s, &d1)).collect();
+        Self {
+            value: f,
+            first,
+            second,
+            spec: self.spec,
+        }
+    }
+
+    /// `sin z`: `f' = cos z`, `f'' = −sin z`.
+    pub fn sin(self) -> Self {
+        let s = self.value.clone().sin();
+        let c = self.value.clone().cos();
+        let neg_s = s.clone().neg();
+        self.chain(s, c, || neg_s)
+    }
+
+    /// `cos z`: `f' = −sin z`, `f'' = −cos z`.
+    pub fn cos(self) -> Self {
+        let c = self.value.clone().cos();
+        let neg_s = self.value.clone().sin().neg();
+        let neg_c = c.clone().neg();
+        self.chain(c, neg_s, || neg_c)
+    }
+
+    /// `tanh z`: `f' = 1 − t²`, `f'' = −2 t (1 − t²)` with `t = tanh z`.
+    pub fn tanh(self) -> Self {
+        let t = self.value.clone().tanh();
+        let d1 = t.clone().square().neg().add_scalar(1.0);
+        let (t2, d1c) = (t.clone(), d1.clone());
+        self.chain(t, d1, move || t2.mul(d1c).mul_scalar(-2.0))
+    }
+
+    /// `exp z`: `f' = f'' = exp z`.
+    pub fn exp(self) -> Self {
+        let e = self.value.clone().exp();
+        let (d1, d2) = (e.clone(), e.clone());
+        self.chain(e, d1, move || d2)
+    }
+
+    /// `z^n`: `f' = n z^{n−1}`, `f'' = n (n−1) z^{n−2}`.
+    pub fn powi(self, n: i32) -> Self {
+        let z = self.value.clone();
+        let pow = |k: i32| -> Tensor<2> {
+            match k {
+                0 => z.ones_like(),
+                1 => z.clone(),
+                _ => z.clone().powi_scalar(k),
+            }
+        };
+        let f = pow(n);
+        let d1 = pow(n - 1).mul_scalar(n as f64);
+        let d2 = move || pow(n - 2).mul_scalar((n * (n - 1)) as f64);
+        if n == 0 {
+            let zero = Self::constant(f, self.spec.clone());
+            return zero;
+        }
+        self.chain(f, d1, d2)
+    }
+
+    /// `z²`.
+    pub fn square(self) -> Self {
+        self.powi(2)
+    }
+
+    /// GELU (exact form) `z Φ(z)`: `f' = Φ(z) + z φ(z)`, `f'' = φ(z) (2 − z²)`, with `Φ`, `φ`
+    /// the standard normal distribution and density.
+    pub fn gelu(self) -> Self {
+        let z = self.value.clone();
+        let cdf = z
+            .clone()
+            .mul_scalar(std::f64::consts::FRAC_1_SQRT_2)
+            .erf()
+            .add_scalar(1.0)
+            .mul_scalar(0.5);
+        let pdf = z
+            .clone()
+            .square()
+            .mul_scalar(-0.5)
+            .exp()
+            .mul_scalar(1.0 / (2.0 * std::f64::consts::PI).sqrt());
+        let f = z.clone() * cdf.clone();
+        let d1 = cdf + z.clone() * pdf.clone();
+        self.chain(f, d1, move || pdf * z.square().neg().add_scalar(2.0))
+    }
+
+    /// Concatenate jets along the channel dimension.
+    pub fn cat(jets: Vec<Jet>) -> Self {
+        let spec = jets[0].spec.clone();
+        for j in &jets[1..] {
+            jets[0].same_spec(j);
+        }
+        let rows = jets.iter().map(|j| j.value.dims()[0]).max().unwrap_or(1);
+        let value = Tensor::cat(jets.iter().map(|j| j.value.clone()).collect(), 1);
+        let cat_streams = |get: &dyn Fn(&Jet) -> &Stream| -> Stream {
+            if jets.iter().all(|j| get(j).is_none()) {
+                return None;
+            }
+            let parts = jets
+                .iter()
+                .map(|j| match get(j) {
+                    Some(t) => {
+                        let [_, w] = t.dims();
+                        t.clone().expand([rows, w])
+                    }
+                    None => {
+                        let [_, w] = j.value.dims();
+                        Tensor::zeros([rows, w], &j.value.device())
+                    }
+                })
+                .collect();
+            Some(Tensor::cat(parts, 1))
+        };
+        let first = (0..spec.dim())
+            .map(|i| cat_streams(&|j| &j.first[i]))
+            .collect();
+        let second = (0..spec.second_order().len())
+            .map(|k| cat_streams(&|j| &j.second[k]))
+            .collect();
+        Self {
+            value,
+            first,
+            second,
+            spec,
+        }
+    }
+
+    /// Columns `start..end` of every stream.
+    pub fn narrow(self, start: usize, len: usize) -> Self {
+        self.map_linear(|t| t.narrow(1, start, len))
+    }
+}
+
+fn zip_add(a: Vec<Stream>, b: Vec<Stream>) -> Vec<Stream> {
+    a.into_iter()
+        .zip(b)
+        .map(|(x, y)| add_streams(x, y))
+        .collect()
+}

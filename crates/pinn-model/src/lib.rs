@@ -1,0 +1,33 @@
+//! Models for physics-informed training: Taylor-mode [`Jet`]s (input derivatives through burn
+//! tensor ops), MLPs, and Fourier-feature layers whose per-mode scaling is the hook for
+//! operator preconditioning.
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use burn::{Tensor, tensor::Device};
+//! use pinn_model::{Activation, Field, Jet, JetSpec, Mlp, SecondOrder, init::Seeded};
+//!
+//! let device = Device::flex();
+//! let mlp = Mlp::new(2, 32, 3, 1, Activation::Tanh, &mut Seeded::new(0), &device);
+//! let spec = Arc::new(JetSpec::gradient(2).with_second(SecondOrder::laplacian(2)));
+//! let x = Tensor::<2>::from_floats([[0.1, 0.2], [0.3, 0.4]], &device);
+//! let u = mlp.forward(Jet::input(x, spec));
+//! let laplacian = u.second_dense(0); // Δu at each point
+//! ```
+
+mod activation;
+pub mod backend;
+mod dense;
+mod fourier;
+pub mod init;
+mod jet;
+mod mlp;
+mod model;
+pub mod params;
+
+pub use activation::Activation;
+pub use dense::Dense;
+pub use fourier::FourierFeatures;
+pub use jet::{Jet, JetSpec, SecondOrder, Stream};
+pub use mlp::{FourierMlp, Mlp};
+pub use model::{FeaturesConfig, Field, LinearFourier, Model, ModelConfig};

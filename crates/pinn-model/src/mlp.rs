@@ -1,0 +1,81 @@
+//! Multilayer perceptrons, plain or fed by (preconditioned) Fourier features.
+
+use burn::module::Module;
+use burn::tensor::Device;
+
+use crate::{Activation, Dense, FourierFeatures, Jet, init::Seeded};
+
+/// `u = W_L σ(… σ(W_1 h + b_1) …) + b_L`.
+#[derive(Module, Debug)]
+pub struct Mlp {
+    layers: Vec<Dense>,
+    #[module(skip)]
+    activation: Activation,
+    #[module(skip)]
+    inputs: usize,
+}
+
+impl Mlp {
+    /// `inputs → width × depth → outputs`, Xavier-uniform weights from `rng`.
+    pub fn new(
+        inputs: usize,
+        width: usize,
+        depth: usize,
+        outputs: usize,
+        activation: Activation,
+        rng: &mut Seeded,
+        device: &Device,
+    ) -> Self {
+        assert!(
+            depth >= 1 && width >= 1,
+            "an MLP needs depth ≥ 1 and width ≥ 1"
+        );
+        let mut layers = Vec::with_capacity(depth + 1);
+        let mut fan_in = inputs;
+        for _ in 0..depth {
+            layers.push(Dense::new(fan_in, width, true, rng, device));
+            fan_in = width;
+        }
+        layers.push(Dense::new(fan_in, outputs, true, rng, device));
+        Self {
+            layers,
+            activation,
+            inputs,
+        }
+    }
+
+    /// The forward pass on a jet.
+    pub fn forward(&self, mut h: Jet) -> Jet {
+        let (last, hidden) = self.layers.split_last().expect("at least one layer");
+        for layer in hidden {
+            h = self.activation.apply(layer.forward(h));
+        }
+        last.forward(h)
+    }
+
+    /// Input dimension.
+    pub fn input_dim(&self) -> usize {
+        self.inputs
+    }
+
+    /// The activation.
+    pub fn activation(&self) -> Activation {
+        self.activation
+    }
+}
+
+/// An MLP fed by Fourier features, `u = MLP(p ⊙ φ(x))`.
+#[derive(Module, Debug)]
+pub struct FourierMlp {
+    /// The feature layer (its scaling is the preconditioner).
+    pub features: FourierFeatures,
+    /// The network on the features.
+    pub mlp: Mlp,
+}
+
+impl FourierMlp {
+    /// The forward pass on a jet.
+    pub fn forward(&self, x: Jet) -> Jet {
+        self.mlp.forward(self.features.forward(x))
+    }
+}

@@ -1,0 +1,202 @@
+//! The [`Field`] trait (a model `u(x; θ)`) and the models a config can build.
+
+use std::sync::Arc;
+
+use burn::Tensor;
+use burn::module::Module;
+use burn::tensor::Device;
+use serde::{Deserialize, Serialize};
+
+use crate::{Activation, Dense, FourierFeatures, FourierMlp, Jet, JetSpec, Mlp, init::Seeded};
+
+/// A trainable field `u(x; θ)` that propagates input jets.
+pub trait Field: Module {
+    /// Input dimension `d`.
+    fn input_dim(&self) -> usize;
+
+    /// `u` and its input derivatives, from the jet of `x`.
+    fn forward_jet(&self, x: Jet) -> Jet;
+
+    /// Values only, `[N, d] → [N, 1]`.
+    fn forward(&self, x: Tensor<2>) -> Tensor<2> {
+        let spec = Arc::new(JetSpec::values(self.input_dim()));
+        self.forward_jet(Jet::input(x, spec)).into_value()
+    }
+}
+
+/// A linear model on Fourier features, `u = Σ_k θ_k p_k φ_k(x)`.
+#[derive(Module, Debug)]
+pub struct LinearFourier {
+    /// The (scaled) features.
+    pub features: FourierFeatures,
+    /// The coefficients `θ`, `[F, 1]`, no bias (the constant feature plays that role).
+    pub head: Dense,
+}
+
+impl LinearFourier {
+    /// The forward pass on a jet.
+    pub fn forward(&self, x: Jet) -> Jet {
+        self.head.forward(self.features.forward(x))
+    }
+}
+
+/// The models a config can build.
+#[derive(Module, Debug)]
+#[allow(clippy::large_enum_variant)]
+pub enum Model {
+    /// A plain MLP on the coordinates.
+    Mlp(Mlp),
+    /// An MLP fed by Fourier features.
+    FourierMlp(FourierMlp),
+    /// A linear combination of Fourier features.
+    LinearFourier(LinearFourier),
+}
+
+impl Field for Model {
+    fn input_dim(&self) -> usize {
+        match self {
+            Self::Mlp(m) => m.input_dim(),
+            Self::FourierMlp(m) => m.features.modes().first().map_or(0, Vec::len),
+            Self::LinearFourier(m) => m.features.modes().first().map_or(0, Vec::len),
+        }
+    }
+
+    fn forward_jet(&self, x: Jet) -> Jet {
+        match self {
+            Self::Mlp(m) => m.forward(x),
+            Self::FourierMlp(m) => m.forward(x),
+            Self::LinearFourier(m) => m.forward(x),
+        }
+    }
+}
+
+/// Which feature map feeds the network.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "snake_case", tag = "kind")]
+pub enum FeaturesConfig {
+    /// Integer modes `|k_i| ≤ max_mode` on the box (periodic in every coordinate).
+    Periodic {
+        /// Largest integer frequency per coordinate.
+        max_mode: usize,
+    },
+    /// Random Fourier features `ω ~ N(0, σ² I)`.
+    Random {
+        /// Number of wave vectors.
+        count: usize,
+        /// Standard deviation σ of the frequencies.
+        sigma: f64,
+    },
+}
+
+/// The architecture of a model, as written in a config's `[model]` table.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelConfig {
+    /// Hidden width.
+    #[serde(default = "default_width")]
+    pub width: usize,
+    /// Number of hidden layers (0 with `features`: a linear Fourier model).
+    #[serde(default = "default_depth")]
+    pub depth: usize,
+    /// Activation of the hidden layers.
+    #[serde(default = "default_activation")]
+    pub activation: Activation,
+    /// Fourier features feeding the network (none: the network sees the coordinates).
+    #[serde(default)]
+    pub features: Option<FeaturesConfig>,
+}
+
+fn default_width() -> usize {
+    64
+}
+fn default_depth() -> usize {
+    4
+}
+fn default_activation() -> Activation {
+    Activation::Tanh
+}
+
+impl Default for ModelConfig {
+    fn default() -> Self {
+        Self {
+            width: default_width(),
+            depth: default_depth(),
+            activation: default_activation(),
+            features: None,
+        }
+    }
+}
+
+impl ModelConfig {
+    /// Check the numbers; the error names the field and the fix.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.width == 0 {
+            return Err("model.width must be at least 1 (e.g. width = 64)".into());
+        }
+        if self.depth == 0 && self.features.is_none() {
+            return Err(
+                "model.depth must be at least 1 for an MLP; depth = 0 needs model.features \
+                 (a linear Fourier model)"
+                    .into(),
+            );
+        }
+        match &self.features {
+            Some(FeaturesConfig::Periodic { max_mode: 0 }) => {
+                Err("model.features.max_mode must be at least 1".into())
+            }
+            Some(FeaturesConfig::Random { count, sigma }) if *count == 0 || !(*sigma > 0.0) => {
+                Err("model.features needs count ≥ 1 and sigma > 0 for random features".into())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Build the model for inputs on the box `[lo, hi]` (Fourier periods are the box sides).
+    pub fn init(
+        &self,
+        lo: &[f64],
+        hi: &[f64],
+        seed: u64,
+        device: &Device,
+    ) -> Result<Model, String> {
+        self.validate()?;
+        let dim = lo.len();
+        let mut rng = Seeded::new(seed);
+        let features = self.features.as_ref().map(|f| match f {
+            FeaturesConfig::Periodic { max_mode } => {
+                let lengths: Vec<f64> = lo.iter().zip(hi).map(|(a, b)| b - a).collect();
+                FourierFeatures::periodic(&lengths, *max_mode, true, device)
+            }
+            FeaturesConfig::Random { count, sigma } => {
+                FourierFeatures::random(dim, *count, *sigma, &mut rng, device)
+            }
+        });
+        Ok(match features {
+            None => Model::Mlp(Mlp::new(
+                dim,
+                self.width,
+                self.depth,
+                1,
+                self.activation,
+                &mut rng,
+                device,
+            )),
+            Some(features) if self.depth == 0 => {
+                let head = Dense::new(features.num_features(), 1, false, &mut rng, device);
+                Model::LinearFourier(LinearFourier { features, head })
+            }
+            Some(features) => {
+                let mlp = Mlp::new(
+                    features.num_features(),
+                    self.width,
+                    self.depth,
+                    1,
+                    self.activation,
+                    &mut rng,
+                    device,
+                );
+                Model::FourierMlp(FourierMlp { features, mlp })
+            }
+        })
+    }
+}

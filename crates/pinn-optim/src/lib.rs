@@ -1,0 +1,13 @@
+//! Optimizers for PINNs and the training loop: burn's Adam, L-BFGS with a strong-Wolfe line
+//! search over the flat parameter vector, and schedules of stages (Adam → L-BFGS).
+
+mod lbfgs;
+pub mod line_search;
+mod objective;
+mod stage;
+mod train;
+
+pub use lbfgs::{Lbfgs, LbfgsConfig, LbfgsStatus};
+pub use objective::Objective;
+pub use stage::Stage;
+pub use train::{Observer, Outcome, Progress, Termination, TrainSettings, train};

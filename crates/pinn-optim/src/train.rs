@@ -1,0 +1,269 @@
+//! The training loop: run the stages of a schedule on a [`PinnLoss`], report every step to an
+//! [`Observer`], stop on non-finite losses with the name of the term, and return the model at
+//! the last good parameters.
+//!
+//! Shaped like argmin's executor: the optimizers do not print; termination reasons are values.
+
+use burn::optim::{AdamConfig, GradientsParams};
+use burn::tensor::Tensor;
+use pinn_loss::{L2Error, PinnLoss};
+use pinn_model::{Field, params};
+
+use crate::lbfgs::{Lbfgs, LbfgsConfig, LbfgsStatus};
+use crate::stage::Stage;
+
+/// Why training stopped.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Termination {
+    /// Every stage ran its steps.
+    MaxSteps,
+    /// The last stage's optimizer converged (gradient or change below tolerance).
+    Converged,
+    /// The L-BFGS line search found no acceptable step (usually the round-off floor).
+    LineSearchFailed,
+    /// A loss term became NaN or ±∞ at `step`; the model is the one of step `step − 1`.
+    NonFinite {
+        /// The first non-finite term.
+        term: String,
+        /// The step at which it was seen.
+        step: usize,
+    },
+}
+
+/// What an observer sees after each step.
+#[derive(Clone, Debug)]
+pub struct Progress<'a> {
+    /// Steps completed (1-based).
+    pub step: usize,
+    /// Steps in the whole schedule.
+    pub total_steps: usize,
+    /// The optimizer of the current stage.
+    pub optimizer: &'a str,
+    /// `(name, value)` of each loss term at the start of the step.
+    pub terms: &'a [(String, f64)],
+    /// Their sum.
+    pub loss: f64,
+    /// Relative L² error, on evaluation steps.
+    pub rel_l2: Option<f64>,
+}
+
+/// Receives progress (logging, progress bars, checkpoints).
+pub trait Observer<M> {
+    /// Called after every step with the model it produced.
+    fn observe(&mut self, progress: &Progress<'_>, model: &M);
+}
+
+impl<M> Observer<M> for () {
+    fn observe(&mut self, _: &Progress<'_>, _: &M) {}
+}
+
+/// Schedule and evaluation settings.
+#[derive(Clone, Debug)]
+pub struct TrainSettings {
+    /// The stages, in order.
+    pub stages: Vec<Stage>,
+    /// Compute the relative L² error every this many steps (and at the last step).
+    pub eval_every: usize,
+}
+
+/// The result of training.
+#[derive(Debug)]
+pub struct Outcome<M> {
+    /// The trained model (at the last finite loss).
+    pub model: M,
+    /// Why it stopped.
+    pub termination: Termination,
+    /// Steps completed.
+    pub steps: usize,
+    /// The loss terms of the returned model.
+    pub terms: Vec<(String, f64)>,
+    /// Their sum.
+    pub loss: f64,
+    /// Relative L² error of the returned model, when the problem has an exact solution.
+    pub rel_l2: Option<f64>,
+}
+
+/// Loss terms as host values, and the total as a graph tensor.
+fn evaluate<M: Field>(loss: &PinnLoss, model: &M) -> (Vec<(String, f64)>, Tensor<1>) {
+    let terms = loss.terms(model);
+    let names: Vec<String> = terms.terms.iter().map(|(n, _)| n.clone()).collect();
+    let stacked = Tensor::cat(
+        terms
+            .terms
+            .iter()
+            .map(|(_, t)| t.clone().detach())
+            .collect(),
+        0,
+    );
+    let values = stacked.into_data_as::<f64>();
+    let pairs = names.into_iter().zip(values.iter::<f64>()).collect();
+    (pairs, terms.total())
+}
+
+fn first_non_finite(terms: &[(String, f64)]) -> Option<String> {
+    terms
+        .iter()
+        .find(|(_, v)| !v.is_finite())
+        .map(|(n, _)| n.clone())
+}
+
+/// `(L(θ), ∇L(θ))` for a model rebuilt from `θ`.
+fn value_grad<M: Field>(loss: &PinnLoss, model: &M, theta: &[f64]) -> (f64, Vec<f64>) {
+    let m = params::unflatten(model.clone(), theta);
+    let (terms, total) = evaluate(loss, &m);
+    let value: f64 = terms.iter().map(|(_, v)| v).sum();
+    if !value.is_finite() {
+        return (f64::INFINITY, vec![0.0; theta.len()]);
+    }
+    let grads = total.backward();
+    (value, params::flatten_grads(&m, &grads))
+}
+
+/// Train `model` on `loss` with the schedule in `settings`.
+///
+/// Each reported step pairs a model with its own loss terms (Adam reports `θ_k` before its
+/// update, L-BFGS the iterate after its line search), so an observer that checkpoints on
+/// report only ever saves parameters with a finite loss.
+pub fn train<M: Field>(
+    mut model: M,
+    loss: &PinnLoss,
+    settings: &TrainSettings,
+    l2: Option<&L2Error>,
+    observer: &mut dyn Observer<M>,
+) -> Outcome<M> {
+    let total_steps: usize = settings.stages.iter().map(Stage::steps).sum();
+    let mut step = 0;
+    let mut termination = Termination::MaxSteps;
+    let eval_due = |step: usize| step % settings.eval_every.max(1) == 0 || step == total_steps;
+    let last = settings.stages.len().saturating_sub(1);
+
+    'stages: for (index, stage) in settings.stages.iter().enumerate() {
+        let ended = match stage {
+            Stage::Adam {
+                steps,
+                lr,
+                lr_final,
+            } => {
+                let mut optim = AdamConfig::new().with_epsilon(1e-8).init();
+                let ratio = lr_final.unwrap_or(*lr) / lr;
+                let (mut terms, mut total) = evaluate(loss, &model);
+                if let Some(term) = first_non_finite(&terms) {
+                    termination = Termination::NonFinite {
+                        term,
+                        step: step + 1,
+                    };
+                    break 'stages;
+                }
+                for k in 0..*steps {
+                    step += 1;
+                    let rel = eval_due(step)
+                        .then(|| l2.map(|e| e.relative(&model)))
+                        .flatten();
+                    report(observer, step, total_steps, "adam", &terms, rel, &model);
+                    let lr_k = lr * ratio.powf(k as f64 / (*steps).max(1) as f64);
+                    let grads = GradientsParams::from_grads(total.backward(), &model);
+                    let candidate = optim.step(lr_k, model.clone(), grads);
+                    // Keep θ_k (finite loss) until θ_{k+1} is known to be finite; the graph
+                    // of θ_{k+1}'s loss serves the next step's backward.
+                    let (next_terms, next_total) = evaluate(loss, &candidate);
+                    if let Some(term) = first_non_finite(&next_terms) {
+                        termination = Termination::NonFinite {
+                            term,
+                            step: step + 1,
+                        };
+                        break 'stages;
+                    }
+                    (model, terms, total) = (candidate, next_terms, next_total);
+                }
+                None
+            }
+            Stage::Lbfgs {
+                steps,
+                history,
+                tolerance_grad,
+                tolerance_change,
+            } => {
+                let config = LbfgsConfig {
+                    history: *history,
+                    tolerance_grad: *tolerance_grad,
+                    tolerance_change: *tolerance_change,
+                };
+                let template = model.clone();
+                let mut obj = |theta: &[f64]| value_grad(loss, &template, theta);
+                let mut opt = Lbfgs::new(config, params::flatten(&model), &mut obj);
+                if !opt.value().is_finite() {
+                    let (terms, _) = evaluate(loss, &model);
+                    let term = first_non_finite(&terms).unwrap_or_else(|| "residual".into());
+                    termination = Termination::NonFinite {
+                        term,
+                        step: step + 1,
+                    };
+                    break 'stages;
+                }
+                let mut ended = None;
+                for _ in 0..*steps {
+                    let status = opt.step(&mut obj);
+                    step += 1;
+                    // The line search only accepts finite values, so the iterate is good.
+                    model = params::unflatten(template.clone(), opt.theta());
+                    let (terms, _) = evaluate(loss, &model);
+                    let done = status != LbfgsStatus::Running;
+                    let rel = (eval_due(step) || done)
+                        .then(|| l2.map(|e| e.relative(&model)))
+                        .flatten();
+                    report(observer, step, total_steps, "lbfgs", &terms, rel, &model);
+                    ended = match status {
+                        LbfgsStatus::Running => None,
+                        LbfgsStatus::Converged => Some(Termination::Converged),
+                        LbfgsStatus::LineSearchFailed => Some(Termination::LineSearchFailed),
+                    };
+                    if ended.is_some() {
+                        break;
+                    }
+                }
+                ended
+            }
+        };
+        // An optimizer that stops early hands over to the next stage; the last one's reason
+        // is the run's.
+        if let Some(reason) = ended
+            && index == last
+        {
+            termination = reason;
+        }
+    }
+    let (terms, _) = evaluate(loss, &model);
+    let loss_value = terms.iter().map(|(_, v)| v).sum();
+    let rel_l2 = l2.map(|e| e.relative(&model));
+    Outcome {
+        model,
+        termination,
+        steps: step,
+        terms,
+        loss: loss_value,
+        rel_l2,
+    }
+}
+
+fn report<M>(
+    observer: &mut dyn Observer<M>,
+    step: usize,
+    total_steps: usize,
+    optimizer: &str,
+    terms: &[(String, f64)],
+    rel_l2: Option<f64>,
+    model: &M,
+) {
+    let loss = terms.iter().map(|(_, v)| v).sum();
+    observer.observe(
+        &Progress {
+            step,
+            total_steps,
+            optimizer,
+            terms,
+            loss,
+            rel_l2,
+        },
+        model,
+    );
+}
