@@ -67,17 +67,20 @@ impl Config {
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("cannot read config {}: {e}", path.display()))?;
         let mut config: Config = toml::from_str(&text).map_err(|e| {
-            let line = e
-                .span()
-                .map(|s| format!(":{}", text[..s.start].lines().count().max(1)))
+            let line_no = e.span().map(|s| text[..s.start].lines().count().max(1));
+            let at = line_no.map(|n| format!(":{n}")).unwrap_or_default();
+            let source = line_no
+                .and_then(|n| text.lines().nth(n - 1))
+                .map(|l| format!(" (at `{}`)", l.trim()))
                 .unwrap_or_default();
-            let msg = e.message().replace('\n', " ");
-            let hint = if msg.contains("unknown variant") && msg.contains("poisson") {
-                "; set [pde] name to one of the shipped problems"
-            } else {
-                ""
-            };
-            format!("{}{line}: {msg}{hint}", path.display())
+            let mut msg = e.message().replace('\n', " ");
+            if msg.contains("expected usize") {
+                msg.push_str("; counts must be non-negative integers");
+            }
+            if msg.contains("unknown variant") && msg.contains("poisson") {
+                msg.push_str("; set [pde] name to one of the shipped problems");
+            }
+            format!("{}{at}: {msg}{source}", path.display())
         })?;
         if config.name.is_none() {
             config.name = path.file_stem().map(|s| s.to_string_lossy().into_owned());

@@ -1,0 +1,190 @@
+//! The `pinn` binary: bad input exits with code 2 and one line naming the field and the fix;
+//! a short run writes its run directory; a blown-up loss exits with code 3 and keeps the last
+//! good checkpoint.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn pinn(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pinn"))
+        .args(args)
+        .output()
+        .expect("run pinn")
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("pinn-cli-test-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+const VALID: &str = r#"
+[pde]
+name = "poisson2d"
+
+[model]
+width = 8
+depth = 2
+
+[points]
+interior = 64
+boundary = 32
+
+[train]
+eval_every = 5
+
+[[train.stages]]
+optimizer = "adam"
+steps = 10
+"#;
+
+fn write_config(dir: &Path, text: &str) -> String {
+    let path = dir.join("run.toml");
+    std::fs::write(&path, text).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+/// Run with a config; expect exit code 2 and a single stderr line containing every `needle`.
+fn rejects(name: &str, text: &str, extra: &[&str], needles: &[&str]) {
+    let dir = scratch(name);
+    let cfg = write_config(&dir, text);
+    let mut args = vec!["train", cfg.as_str(), "--quiet"];
+    args.extend_from_slice(extra);
+    let out = pinn(&args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{name}: exit code, stderr: {stderr}"
+    );
+    assert_eq!(
+        stderr.trim().lines().count(),
+        1,
+        "{name}: one line, got {stderr}"
+    );
+    for n in needles {
+        assert!(stderr.contains(n), "{name}: `{n}` not in: {stderr}");
+    }
+}
+
+#[test]
+fn missing_config_file() {
+    let out = pinn(&["train", "/nonexistent/config.toml"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read config"));
+}
+
+#[test]
+fn unknown_field_is_named() {
+    let bad = VALID.replace("width = 8", "widht = 8");
+    rejects("unknown-field", &bad, &[], &["widht", "width"]);
+}
+
+#[test]
+fn zero_points_is_rejected() {
+    let bad = VALID.replace("interior = 64", "interior = 0");
+    rejects("zero-points", &bad, &[], &["points.interior", "at least 1"]);
+}
+
+#[test]
+fn negative_width_is_rejected() {
+    let bad = VALID.replace("width = 8", "width = -8");
+    rejects("negative-width", &bad, &[], &["-8"]);
+    let zero = VALID.replace("width = 8", "width = 0");
+    rejects("zero-width", &zero, &[], &["model.width"]);
+}
+
+#[test]
+fn unknown_activation_and_pde_are_rejected() {
+    let bad = VALID.replace("depth = 2", "depth = 2\nactivation = \"relu\"");
+    rejects("activation", &bad, &[], &["relu", "tanh"]);
+    let bad = VALID.replace("poisson2d", "poison2d");
+    rejects("pde", &bad, &[], &["poison2d", "poisson2d"]);
+}
+
+#[test]
+fn f64_on_wgpu_is_rejected() {
+    rejects(
+        "wgpu-f64",
+        VALID,
+        &["--backend", "wgpu", "--dtype", "f64"],
+        &["f64", "wgpu"],
+    );
+    let bad = format!("backend = \"wgpu\"\ndtype = \"f64\"\n{VALID}");
+    rejects("wgpu-f64-config", &bad, &[], &["f64", "wgpu"]);
+}
+
+#[test]
+fn contradictory_weights_and_empty_schedule_are_rejected() {
+    let bad = VALID.replace("[train]", "[weights]\ninitial = 10.0\n\n[train]");
+    rejects("weights", &bad, &[], &["weights.initial", "boundary"]);
+    let bad = VALID.replace(
+        "[[train.stages]]\noptimizer = \"adam\"\nsteps = 10\n",
+        "stages = []",
+    );
+    rejects("stages", &bad, &[], &["train.stages"]);
+}
+
+#[test]
+fn a_short_run_writes_its_directory() {
+    let dir = scratch("short-run");
+    let cfg = write_config(&dir, VALID);
+    let out_dir = dir.join("out");
+    let out = pinn(&[
+        "train",
+        &cfg,
+        "--quiet",
+        "--steps",
+        "10",
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out_dir.join("summary.json")).unwrap())
+            .unwrap();
+    for key in [
+        "problem",
+        "backend",
+        "dtype",
+        "steps",
+        "final_loss",
+        "rel_l2",
+        "wall_s",
+        "ms_per_step",
+        "n_params",
+    ] {
+        assert!(summary.get(key).is_some(), "summary.json lacks {key}");
+    }
+    assert_eq!(summary["steps"], 10);
+    let metrics = std::fs::read_to_string(out_dir.join("metrics.csv")).unwrap();
+    assert!(metrics.starts_with("step,optimizer,residual,boundary,loss,rel_l2"));
+    assert_eq!(metrics.lines().count(), 3, "rows at steps 5 and 10");
+    assert!(out_dir.join("checkpoint.json").exists());
+}
+
+#[test]
+fn blown_up_loss_exits_3_and_keeps_the_checkpoint() {
+    let dir = scratch("nan");
+    // Adam moves every parameter by ~lr per step: with lr = 1e30 the output bias reaches 1e30
+    // and its square overflows f32 in the boundary term.
+    let bad = VALID
+        .replace("steps = 10", "steps = 10\nlr = 1e30")
+        .replace("eval_every = 5", "eval_every = 1");
+    let cfg = write_config(&dir, &bad);
+    let out_dir = dir.join("out");
+    let out = pinn(&["train", &cfg, "--quiet", "--out", out_dir.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("NaN or infinite"), "{stderr}");
+    assert!(stderr.contains("loss term"), "{stderr}");
+    assert!(stderr.contains("kept the checkpoint of step 1"), "{stderr}");
+    let ck: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out_dir.join("checkpoint.json")).unwrap())
+            .unwrap();
+    assert!(ck["loss"].as_f64().unwrap().is_finite());
+}

@@ -1,0 +1,151 @@
+//! In f64: each shipped residual vanishes on its exact solution (written as a jet, so the
+//! operator and the source are checked together), and parameter gradients of the loss agree
+//! with central finite differences.
+
+use std::f64::consts::PI;
+use std::sync::{Arc, OnceLock};
+
+use burn::Tensor;
+use burn::tensor::Device;
+use pinn_loss::pde::{Advection, Heat, Helmholtz, Poisson};
+use pinn_loss::{PinnLoss, PointsConfig, Problem, Sampler, points_tensor, sampling};
+use pinn_model::backend::{Backend, Dtype, autodiff_device};
+use pinn_model::{Activation, Jet, ModelConfig, params};
+
+fn device() -> Device {
+    static DEV: OnceLock<Device> = OnceLock::new();
+    DEV.get_or_init(|| autodiff_device(Backend::Flex, Dtype::F64).expect("flex f64"))
+        .clone()
+}
+
+/// `max |N[u*] − f|` over interior Halton points, with `u*` built from coordinate jets.
+fn residual_of_exact(problem: &Problem, exact: impl Fn(&Jet) -> Jet) -> f64 {
+    let xs = sampling::interior(&problem.domain, Sampler::Halton, 200, 1);
+    let x = points_tensor(&xs, problem.domain.dim(), &device());
+    let spec = Arc::new(problem.residual.spec());
+    let u = exact(&Jet::input(x.clone(), spec));
+    let r = problem.residual.operator(&x, &u);
+    let f: Vec<f64> = xs.iter().map(|p| problem.residual.source(p)).collect();
+    r.into_data_as::<f64>()
+        .iter::<f64>()
+        .zip(f)
+        .fold(0.0, |m, (a, b)| m.max((a - b).abs()))
+}
+
+fn coord(x: &Jet, i: usize) -> Jet {
+    x.clone().narrow(i, 1)
+}
+
+#[test]
+fn poisson_residual_vanishes_on_exact_solution() {
+    for dim in 1..=3 {
+        let p = Poisson::new(dim).problem("p");
+        let e = residual_of_exact(&p, |x| {
+            (0..dim)
+                .map(|i| coord(x, i).scale(PI).sin())
+                .reduce(|a, b| a.mul(b))
+                .unwrap()
+        });
+        assert!(e < 1e-11, "Poisson {dim}D: {e:e}");
+    }
+    let p = Poisson::with_modes(2, vec![(1.0, 1.0), (0.1, 8.0)]).problem("multiscale");
+    let e = residual_of_exact(&p, |x| {
+        let m = |k: f64| {
+            coord(x, 0)
+                .scale(k * PI)
+                .sin()
+                .mul(coord(x, 1).scale(k * PI).sin())
+        };
+        m(1.0).add(m(8.0).scale(0.1))
+    });
+    assert!(e < 1e-10, "multiscale: {e:e}");
+}
+
+#[test]
+fn helmholtz_residual_vanishes_on_exact_solution() {
+    let p = Helmholtz::default().problem("h");
+    let e = residual_of_exact(&p, |x| {
+        coord(x, 0)
+            .scale(PI)
+            .sin()
+            .mul(coord(x, 1).scale(4.0 * PI).sin())
+    });
+    assert!(e < 1e-10, "Helmholtz: {e:e}");
+}
+
+#[test]
+fn advection_and_heat_residuals_vanish_on_exact_solutions() {
+    let beta = 30.0;
+    let p = Advection { beta }.problem("a");
+    let e = residual_of_exact(&p, |x| coord(x, 0).sub(coord(x, 1).scale(beta)).sin());
+    assert!(e < 1e-11, "advection: {e:e}");
+    let nu = 0.1;
+    let p = Heat { nu }.problem("heat");
+    let e = residual_of_exact(&p, |x| {
+        coord(x, 1)
+            .scale(-nu * PI * PI)
+            .exp()
+            .mul(coord(x, 0).scale(PI).sin())
+    });
+    assert!(e < 1e-12, "heat: {e:e}");
+}
+
+#[test]
+fn parameter_gradients_match_finite_differences() {
+    for (problem, dim) in [
+        (Poisson::new(2).problem("p"), 2),
+        (Heat { nu: 0.1 }.problem("h"), 2),
+        (Advection { beta: 3.0 }.problem("a"), 2),
+    ] {
+        let points = PointsConfig {
+            interior: 64,
+            boundary: 16,
+            sampler: Sampler::Halton,
+        };
+        let loss = PinnLoss::new(&problem, &points, 3, &device()).unwrap();
+        let cfg = ModelConfig {
+            width: 8,
+            depth: 2,
+            activation: Activation::Tanh,
+            features: None,
+        };
+        let lo = &problem.domain.lo()[..dim];
+        let hi = &problem.domain.hi()[..dim];
+        let model = cfg.init(lo, hi, 4, &device()).unwrap();
+        let theta = params::flatten(&model);
+        let total = |t: &[f64]| -> f64 {
+            let m = params::unflatten(model.clone(), t);
+            loss.terms(&m).total().into_scalar()
+        };
+        let grads = loss.terms(&model).total().backward();
+        let g = params::flatten_grads(&model, &grads);
+        let h = 1e-6;
+        let mut worst: f64 = 0.0;
+        let scale = g.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
+        for i in (0..theta.len()).step_by(7) {
+            let (mut p, mut m) = (theta.clone(), theta.clone());
+            p[i] += h;
+            m[i] -= h;
+            let fd = (total(&p) - total(&m)) / (2.0 * h);
+            worst = worst.max((fd - g[i]).abs() / scale);
+        }
+        assert!(
+            worst < 1e-6,
+            "{}: parameter gradient error {worst:e}",
+            problem.name
+        );
+    }
+}
+
+#[test]
+fn boundary_points_lie_on_the_faces() {
+    let p = Helmholtz::default().problem("h");
+    let faces = p.domain.spatial_faces();
+    let ys = sampling::on_faces(&p.domain, &faces, Sampler::Halton, 100, 0);
+    assert_eq!(ys.len(), 100);
+    assert!(
+        ys.iter()
+            .all(|y| y.iter().any(|v| (v.abs() - 1.0).abs() < 1e-15))
+    );
+    let _: Tensor<2> = points_tensor(&ys, 2, &device());
+}
