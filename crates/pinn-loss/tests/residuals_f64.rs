@@ -3,6 +3,7 @@
 //! with central finite differences.
 
 use std::f64::consts::PI;
+use std::ops::{Add, Mul, Sub};
 use std::sync::{Arc, OnceLock};
 
 use burn::Tensor;

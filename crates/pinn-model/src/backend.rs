@@ -94,7 +94,7 @@ pub fn autodiff_device(backend: Backend, dtype: Dtype) -> Result<Device, String>
     };
     if let Err(e) = device.configure(float) {
         // Already configured (an earlier call in this process): fine if it is the same dtype.
-        if device.settings().float_dtype != float.into() {
+        if device.settings().float_dtype != float {
             return Err(format!(
                 "cannot use {dtype} on {backend}: {e} (the dtype is fixed once per process)"
             ));

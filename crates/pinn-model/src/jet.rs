@@ -21,8 +21,8 @@
 //!
 //! | operation | first derivative | second-order stream `s` |
 //! |---|---|---|
-//! | `a + b` | `∂a + ∂b` | `∂_s a + ∂_s b` |
-//! | `a · b` | `a ∂b + b ∂a` | `a ∂_s b + b ∂_s a + Σ c_ij (∂_i a ∂_j b + ∂_j a ∂_i b)` |
+//! | `a + b` (`+`, `−`) | `∂a + ∂b` | `∂_s a + ∂_s b` |
+//! | `a · b` (`*`) | `a ∂b + b ∂a` | `a ∂_s b + b ∂_s a + Σ c_ij (∂_i a ∂_j b + ∂_j a ∂_i b)` |
 //! | `h W + b` | `∂h W` | `∂_s h W` |
 //! | `f(z)` | `f'(z) ∂z` | `f'(z) ∂_s z + f''(z) Σ c_ij ∂_i z ∂_j z` |
 
@@ -344,53 +344,6 @@ impl Jet {
         self
     }
 
-    /// `a + b`.
-    pub fn add(self, other: Jet) -> Self {
-        self.same_spec(&other);
-        Self {
-            value: self.value + other.value,
-            first: zip_add(self.first, other.first),
-            second: zip_add(self.second, other.second),
-            spec: self.spec,
-        }
-    }
-
-    /// `a − b`.
-    pub fn sub(self, other: Jet) -> Self {
-        self.add(other.scale(-1.0))
-    }
-
-    /// `a · b` (element-wise): `∂_s(ab) = a ∂_s b + b ∂_s a + Σ c_ij (∂_i a ∂_j b + ∂_j a ∂_i b)`.
-    pub fn mul(self, other: Jet) -> Self {
-        self.same_spec(&other);
-        let (a, b) = (&self.value, &other.value);
-        let second = self
-            .spec
-            .second_order()
-            .iter()
-            .enumerate()
-            .map(|(k, op)| {
-                let s = add_streams(
-                    mul_stream(&other.second[k], a),
-                    mul_stream(&self.second[k], b),
-                );
-                add_streams(s, cross_term(op, &self.first, &other.first))
-            })
-            .collect();
-        let first = self
-            .first
-            .iter()
-            .zip(&other.first)
-            .map(|(da, db)| add_streams(mul_stream(db, a), mul_stream(da, b)))
-            .collect();
-        Self {
-            value: a.clone() * b.clone(),
-            first,
-            second,
-            spec: self.spec,
-        }
-    }
-
     /// `f(z)` given `f(z)`, `f'(z)` and `f''(z)` evaluated element-wise:
     /// `∂f(z) = f'(z) ∂z`, `∂_s f(z) = f'(z) ∂_s z + f''(z) Σ c_ij ∂_i z ∂_j z`.
     ///
@@ -539,6 +492,65 @@ impl Jet {
     /// Columns `start..end` of every stream.
     pub fn narrow(self, start: usize, len: usize) -> Self {
         self.map_linear(|t| t.narrow(1, start, len))
+    }
+}
+
+impl std::ops::Add for Jet {
+    type Output = Jet;
+
+    /// `a + b`.
+    fn add(self, other: Jet) -> Jet {
+        self.same_spec(&other);
+        Jet {
+            value: self.value + other.value,
+            first: zip_add(self.first, other.first),
+            second: zip_add(self.second, other.second),
+            spec: self.spec,
+        }
+    }
+}
+
+impl std::ops::Sub for Jet {
+    type Output = Jet;
+
+    /// `a − b`.
+    fn sub(self, other: Jet) -> Jet {
+        self + other.scale(-1.0)
+    }
+}
+
+impl std::ops::Mul for Jet {
+    type Output = Jet;
+
+    /// `a · b` (element-wise): `∂_s(ab) = a ∂_s b + b ∂_s a + Σ c_ij (∂_i a ∂_j b + ∂_j a ∂_i b)`.
+    fn mul(self, other: Jet) -> Jet {
+        self.same_spec(&other);
+        let (a, b) = (&self.value, &other.value);
+        let second = self
+            .spec
+            .second_order()
+            .iter()
+            .enumerate()
+            .map(|(k, op)| {
+                let s = add_streams(
+                    mul_stream(&other.second[k], a),
+                    mul_stream(&self.second[k], b),
+                );
+                add_streams(s, cross_term(op, &self.first, &other.first))
+            })
+            .collect();
+        let first = self
+            .first
+            .iter()
+            .zip(&other.first)
+            .map(|(da, db)| add_streams(mul_stream(db, a), mul_stream(da, b)))
+            .collect();
+        Jet {
+            value: a.clone() * b.clone(),
+            first,
+            second,
+            spec: self.spec,
+        }
     }
 }
 

@@ -144,7 +144,9 @@ impl ModelConfig {
             Some(FeaturesConfig::Periodic { max_mode: 0 }) => {
                 Err("model.features.max_mode must be at least 1".into())
             }
-            Some(FeaturesConfig::Random { count, sigma }) if *count == 0 || !(*sigma > 0.0) => {
+            Some(FeaturesConfig::Random { count, sigma })
+                if *count == 0 || sigma.is_nan() || *sigma <= 0.0 =>
+            {
                 Err("model.features needs count ≥ 1 and sigma > 0 for random features".into())
             }
             _ => Ok(()),

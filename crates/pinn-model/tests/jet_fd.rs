@@ -6,6 +6,7 @@
 //! Each quotient is Richardson-extrapolated, `(4 D(h/2) − D(h)) / 3`, so that its own error,
 //! `O(h⁴)`, is far below the acceptance bound: a relative error of 1e-6 in the max norm.
 
+use std::ops::{Add, Mul, Sub};
 use std::sync::{Arc, OnceLock};
 
 use burn::Tensor;

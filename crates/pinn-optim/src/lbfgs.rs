@@ -126,7 +126,7 @@ impl Lbfgs {
         }
         let mut d = self.direction();
         let mut slope = dot(&self.grad, &d);
-        if !(slope < 0.0) {
+        if slope.is_nan() || slope >= 0.0 {
             // Not a descent direction (round-off in H): restart from steepest descent.
             self.pairs.clear();
             d = self.grad.iter().map(|g| -g).collect();

@@ -134,7 +134,8 @@ pub fn train<M: Field>(
     let total_steps: usize = settings.stages.iter().map(Stage::steps).sum();
     let mut step = 0;
     let mut termination = Termination::MaxSteps;
-    let eval_due = |step: usize| step % settings.eval_every.max(1) == 0 || step == total_steps;
+    let eval_due =
+        |step: usize| step.is_multiple_of(settings.eval_every.max(1)) || step == total_steps;
     let last = settings.stages.len().saturating_sub(1);
 
     'stages: for (index, stage) in settings.stages.iter().enumerate() {
