@@ -4,6 +4,10 @@
 //!
 //! `cargo run --release --example custom_residual`
 
+/// mimalloc: every tensor op allocates; glibc malloc maps and unmaps large buffers each time.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::f64::consts::PI;
 use std::sync::Arc;
 
@@ -11,7 +15,7 @@ use burn::Tensor;
 use pinn::loss::{Condition, Domain, L2Error, PinnLoss, PointsConfig, Problem, Residual};
 use pinn::model::backend::{Backend, Dtype, autodiff_device};
 use pinn::model::{Jet, JetSpec, ModelConfig, SecondOrder};
-use pinn::optim::{Stage, TrainSettings, train};
+use pinn::optim::{Stage, TrainSettings, default_threads, train};
 
 /// `N[u] = −u'' + u³`.
 struct ReactionDiffusion;
@@ -71,6 +75,7 @@ fn main() -> Result<(), String> {
             },
         ],
         eval_every: 100,
+        threads: default_threads(),
     };
     let out = train(model, &loss, &settings, l2.as_ref(), &mut ());
     println!(

@@ -10,7 +10,7 @@ use pinn::loss::pde::Poisson;
 use pinn::loss::{Condition, Domain, L2Error, PinnLoss, PointsConfig, Problem, Residual, Sampler};
 use pinn::model::backend::{Backend, Dtype, autodiff_device};
 use pinn::model::{Activation, Jet, JetSpec, ModelConfig, SecondOrder};
-use pinn::optim::{Stage, Termination, TrainSettings, train};
+use pinn::optim::{Stage, Termination, TrainSettings, default_threads, train};
 
 fn device() -> Device {
     static DEV: OnceLock<Device> = OnceLock::new();
@@ -34,6 +34,7 @@ fn schedule(adam: usize, lbfgs: usize) -> TrainSettings {
             },
         ],
         eval_every: 100,
+        threads: default_threads(),
     }
 }
 
@@ -153,6 +154,7 @@ fn non_finite_loss_stops_with_the_term_and_keeps_the_last_good_model() {
             lr_final: None,
         }],
         eval_every: 1,
+        threads: 1,
     };
     let out = train(model, &loss, &settings, None, &mut ());
     match &out.termination {

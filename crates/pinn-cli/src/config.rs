@@ -52,6 +52,9 @@ pub struct TrainConfig {
     /// Points per axis of the evaluation grid for the relative L² error.
     #[serde(default = "default_eval_grid")]
     pub eval_grid: usize,
+    /// Threads evaluating the loss (default: one per core; always 1 on wgpu).
+    #[serde(default)]
+    pub threads: Option<usize>,
 }
 
 fn default_eval_every() -> usize {
@@ -104,6 +107,9 @@ impl Config {
         }
         if self.train.eval_every == 0 {
             return Err("train.eval_every must be at least 1".into());
+        }
+        if self.train.threads == Some(0) {
+            return Err("train.threads must be at least 1 (or omitted: one per core)".into());
         }
         if self.train.eval_grid < 2 {
             return Err("train.eval_grid must be at least 2 points per axis".into());

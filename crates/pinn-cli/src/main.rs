@@ -1,5 +1,10 @@
 //! `pinn`: train physics-informed neural networks from a TOML config.
 
+// Every tensor op allocates its output; mimalloc reuses those buffers where glibc malloc maps
+// and unmaps them each time.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod config;
 mod files;
 mod train;

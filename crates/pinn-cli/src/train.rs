@@ -9,7 +9,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use pinn_loss::{L2Error, PinnLoss};
 use pinn_model::backend::{Backend, Dtype, autodiff_device};
 use pinn_model::{Model, params};
-use pinn_optim::{Observer, Progress, Termination, TrainSettings, train};
+use pinn_optim::{Observer, Progress, Termination, TrainSettings, default_threads, train};
 use serde_json::json;
 
 use crate::config::Config;
@@ -161,9 +161,16 @@ pub fn run(config_path: &Path, o: Overrides) -> Result<RunEnd, String> {
         last_checkpoint: None,
         problem: problem.name.clone(),
     };
+    let threads = match (config.backend, config.train.threads) {
+        // GPU ops are already parallel: sharding would only add synchronisation.
+        (Backend::Wgpu, _) => 1,
+        (_, Some(n)) => n,
+        (_, None) => default_threads(),
+    };
     let settings = TrainSettings {
         stages: config.train.stages.clone(),
         eval_every: config.train.eval_every,
+        threads,
     };
     let start = Instant::now();
     let outcome = train(model, &loss, &settings, l2.as_ref(), &mut observer);

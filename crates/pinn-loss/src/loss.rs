@@ -109,6 +109,8 @@ pub struct PinnLoss {
     interior: Tensor<2>,
     source: Tensor<2>,
     terms: Vec<Term>,
+    /// `1 / N` for the whole point set; a shard keeps the whole set's scale.
+    residual_scale: f64,
 }
 
 impl PinnLoss {
@@ -182,10 +184,39 @@ impl PinnLoss {
         Ok(Self {
             problem: problem.clone(),
             spec: Arc::new(spec),
+            residual_scale: 1.0 / xs.len() as f64,
             interior: points_tensor(&xs, d, device),
             source: column(f, device),
             terms,
         })
+    }
+
+    /// Split into `n` shards whose losses add up to this loss: shard `k` holds the `k`-th
+    /// block of interior points (with the whole set's `1/N`), and shard 0 also holds the
+    /// boundary-type terms. Shards can be evaluated and differentiated on separate threads.
+    pub fn shards(&self, n: usize) -> Vec<PinnLoss> {
+        let [rows, _] = self.interior.dims();
+        let n = n.clamp(1, rows.max(1));
+        let block = rows.div_ceil(n);
+        (0..n)
+            .map(|k| {
+                let start = k * block;
+                let len = block.min(rows - start.min(rows));
+                PinnLoss {
+                    problem: self.problem.clone(),
+                    spec: self.spec.clone(),
+                    interior: self.interior.clone().narrow(0, start, len),
+                    source: self.source.clone().narrow(0, start, len),
+                    terms: if k == 0 {
+                        self.terms.clone()
+                    } else {
+                        Vec::new()
+                    },
+                    residual_scale: self.residual_scale,
+                }
+            })
+            .filter(|s| s.interior.dims()[0] > 0)
+            .collect()
     }
 
     /// The problem.
@@ -209,7 +240,8 @@ impl PinnLoss {
     /// Every loss term at the model's current parameters.
     pub fn terms<M: Field>(&self, model: &M) -> LossTerms {
         let r = self.interior_residual(model);
-        let mut terms = vec![("residual".to_string(), r.square().mean())];
+        let residual = r.square().sum().mul_scalar(self.residual_scale);
+        let mut terms = vec![("residual".to_string(), residual)];
         for t in &self.terms {
             let r = match &t.data {
                 TermData::Value { x, target } => model.forward(x.clone()) - target.clone(),

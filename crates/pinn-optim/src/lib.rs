@@ -1,13 +1,15 @@
 //! Optimizers for PINNs and the training loop: burn's Adam, L-BFGS with a strong-Wolfe line
 //! search over the flat parameter vector, and schedules of stages (Adam → L-BFGS).
 
+mod evaluator;
 mod lbfgs;
 pub mod line_search;
 mod objective;
 mod stage;
 mod train;
 
+pub use evaluator::{Evaluator, Terms};
 pub use lbfgs::{Lbfgs, LbfgsConfig, LbfgsStatus};
 pub use objective::Objective;
 pub use stage::Stage;
-pub use train::{Observer, Outcome, Progress, Termination, TrainSettings, train};
+pub use train::{Observer, Outcome, Progress, Termination, TrainSettings, default_threads, train};

@@ -4,11 +4,11 @@
 //!
 //! Shaped like argmin's executor: the optimizers do not print; termination reasons are values.
 
-use burn::optim::{AdamConfig, GradientsParams};
-use burn::tensor::Tensor;
+use burn::optim::AdamConfig;
 use pinn_loss::{L2Error, PinnLoss};
 use pinn_model::{Field, params};
 
+use crate::evaluator::Evaluator;
 use crate::lbfgs::{Lbfgs, LbfgsConfig, LbfgsStatus};
 use crate::stage::Stage;
 
@@ -64,6 +64,24 @@ pub struct TrainSettings {
     pub stages: Vec<Stage>,
     /// Compute the relative L² error every this many steps (and at the last step).
     pub eval_every: usize,
+    /// Worker threads for the loss (shards of the collocation points); 1 on GPU backends.
+    pub threads: usize,
+}
+
+impl TrainSettings {
+    /// The stages with `eval_every = 100` and one thread per available core.
+    pub fn new(stages: Vec<Stage>) -> Self {
+        Self {
+            stages,
+            eval_every: 100,
+            threads: default_threads(),
+        }
+    }
+}
+
+/// One worker per available core.
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 /// The result of training.
@@ -83,23 +101,6 @@ pub struct Outcome<M> {
     pub rel_l2: Option<f64>,
 }
 
-/// Loss terms as host values, and the total as a graph tensor.
-fn evaluate<M: Field>(loss: &PinnLoss, model: &M) -> (Vec<(String, f64)>, Tensor<1>) {
-    let terms = loss.terms(model);
-    let names: Vec<String> = terms.terms.iter().map(|(n, _)| n.clone()).collect();
-    let stacked = Tensor::cat(
-        terms
-            .terms
-            .iter()
-            .map(|(_, t)| t.clone().detach())
-            .collect(),
-        0,
-    );
-    let values = stacked.into_data_as::<f64>();
-    let pairs = names.into_iter().zip(values.iter::<f64>()).collect();
-    (pairs, terms.total())
-}
-
 fn first_non_finite(terms: &[(String, f64)]) -> Option<String> {
     terms
         .iter()
@@ -107,16 +108,8 @@ fn first_non_finite(terms: &[(String, f64)]) -> Option<String> {
         .map(|(n, _)| n.clone())
 }
 
-/// `(L(θ), ∇L(θ))` for a model rebuilt from `θ`.
-fn value_grad<M: Field>(loss: &PinnLoss, model: &M, theta: &[f64]) -> (f64, Vec<f64>) {
-    let m = params::unflatten(model.clone(), theta);
-    let (terms, total) = evaluate(loss, &m);
-    let value: f64 = terms.iter().map(|(_, v)| v).sum();
-    if !value.is_finite() {
-        return (f64::INFINITY, vec![0.0; theta.len()]);
-    }
-    let grads = total.backward();
-    (value, params::flatten_grads(&m, &grads))
+fn sum(terms: &[(String, f64)]) -> f64 {
+    terms.iter().map(|(_, v)| v).sum()
 }
 
 /// Train `model` on `loss` with the schedule in `settings`.
@@ -124,13 +117,14 @@ fn value_grad<M: Field>(loss: &PinnLoss, model: &M, theta: &[f64]) -> (f64, Vec<
 /// Each reported step pairs a model with its own loss terms (Adam reports `θ_k` before its
 /// update, L-BFGS the iterate after its line search), so an observer that checkpoints on
 /// report only ever saves parameters with a finite loss.
-pub fn train<M: Field>(
+pub fn train<M: Field + Sync>(
     mut model: M,
     loss: &PinnLoss,
     settings: &TrainSettings,
     l2: Option<&L2Error>,
     observer: &mut dyn Observer<M>,
 ) -> Outcome<M> {
+    let eval = Evaluator::new(loss, settings.threads);
     let total_steps: usize = settings.stages.iter().map(Stage::steps).sum();
     let mut step = 0;
     let mut termination = Termination::MaxSteps;
@@ -147,7 +141,7 @@ pub fn train<M: Field>(
             } => {
                 let mut optim = AdamConfig::new().with_epsilon(1e-8).init();
                 let ratio = lr_final.unwrap_or(*lr) / lr;
-                let (mut terms, mut total) = evaluate(loss, &model);
+                let (mut terms, mut grads) = eval.terms_and_grads(&model);
                 if let Some(term) = first_non_finite(&terms) {
                     termination = Termination::NonFinite {
                         term,
@@ -162,11 +156,9 @@ pub fn train<M: Field>(
                         .flatten();
                     report(observer, step, total_steps, "adam", &terms, rel, &model);
                     let lr_k = lr * ratio.powf(k as f64 / (*steps).max(1) as f64);
-                    let grads = GradientsParams::from_grads(total.backward(), &model);
                     let candidate = optim.step(lr_k, model.clone(), grads);
-                    // Keep θ_k (finite loss) until θ_{k+1} is known to be finite; the graph
-                    // of θ_{k+1}'s loss serves the next step's backward.
-                    let (next_terms, next_total) = evaluate(loss, &candidate);
+                    // Keep θ_k (finite loss) until θ_{k+1} is known to be finite.
+                    let (next_terms, next_grads) = eval.terms_and_grads(&candidate);
                     if let Some(term) = first_non_finite(&next_terms) {
                         termination = Termination::NonFinite {
                             term,
@@ -174,7 +166,7 @@ pub fn train<M: Field>(
                         };
                         break 'stages;
                     }
-                    (model, terms, total) = (candidate, next_terms, next_total);
+                    (model, terms, grads) = (candidate, next_terms, next_grads);
                 }
                 None
             }
@@ -190,10 +182,23 @@ pub fn train<M: Field>(
                     tolerance_change: *tolerance_change,
                 };
                 let template = model.clone();
-                let mut obj = |theta: &[f64]| value_grad(loss, &template, theta);
+                let mut obj = |theta: &[f64]| {
+                    let m = params::unflatten(template.clone(), theta);
+                    let (terms, grad) = eval.value_grad(&m);
+                    let value = sum(&terms);
+                    // A non-finite value makes the line search back off.
+                    (
+                        if value.is_finite() {
+                            value
+                        } else {
+                            f64::INFINITY
+                        },
+                        grad,
+                    )
+                };
                 let mut opt = Lbfgs::new(config, params::flatten(&model), &mut obj);
                 if !opt.value().is_finite() {
-                    let (terms, _) = evaluate(loss, &model);
+                    let terms = eval.terms(&model);
                     let term = first_non_finite(&terms).unwrap_or_else(|| "residual".into());
                     termination = Termination::NonFinite {
                         term,
@@ -207,7 +212,7 @@ pub fn train<M: Field>(
                     step += 1;
                     // The line search only accepts finite values, so the iterate is good.
                     model = params::unflatten(template.clone(), opt.theta());
-                    let (terms, _) = evaluate(loss, &model);
+                    let terms = eval.terms(&model);
                     let done = status != LbfgsStatus::Running;
                     let rel = (eval_due(step) || done)
                         .then(|| l2.map(|e| e.relative(&model)))
@@ -233,8 +238,8 @@ pub fn train<M: Field>(
             termination = reason;
         }
     }
-    let (terms, _) = evaluate(loss, &model);
-    let loss_value = terms.iter().map(|(_, v)| v).sum();
+    let terms = eval.terms(&model);
+    let loss_value = sum(&terms);
     let rel_l2 = l2.map(|e| e.relative(&model));
     Outcome {
         model,

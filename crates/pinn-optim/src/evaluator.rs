@@ -1,0 +1,143 @@
+//! Loss and gradient evaluation, data-parallel over threads.
+//!
+//! burn's CPU backends run each tensor op on one core. The loss is a sum over collocation
+//! points, so the points are split into shards ([`PinnLoss::shards`]) whose forward and
+//! backward passes run on separate threads; their gradients add up to the full gradient.
+
+use burn::Tensor;
+use burn::module::{Module, ModuleVisitor, Param};
+use burn::optim::GradientsParams;
+use pinn_loss::PinnLoss;
+use pinn_model::{Field, params};
+
+/// The loss of a problem, split for `threads` workers.
+pub struct Evaluator {
+    shards: Vec<PinnLoss>,
+}
+
+/// Loss terms `(name, value)` on the host, in the order of the full loss.
+pub type Terms = Vec<(String, f64)>;
+
+impl Evaluator {
+    /// Split `loss` over `threads` workers (1: no threads).
+    pub fn new(loss: &PinnLoss, threads: usize) -> Self {
+        Self {
+            shards: loss.shards(threads.max(1)),
+        }
+    }
+
+    /// Number of shards.
+    pub fn threads(&self) -> usize {
+        self.shards.len()
+    }
+
+    /// Run `f` on every shard, on its own thread when there are several.
+    fn map<T: Send>(&self, f: impl Fn(&PinnLoss) -> T + Sync) -> Vec<T> {
+        if self.shards.len() == 1 {
+            return vec![f(&self.shards[0])];
+        }
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = self
+                .shards
+                .iter()
+                .map(|shard| scope.spawn(|| f(shard)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("loss worker panicked"))
+                .collect()
+        })
+    }
+
+    /// The loss terms of `model` (no gradient).
+    pub fn terms<M: Field + Sync>(&self, model: &M) -> Terms {
+        let parts = self.map(|shard| {
+            let t = shard.terms(model);
+            host_terms(&t.terms)
+        });
+        merge_terms(parts)
+    }
+
+    /// The loss terms and `∇_θ L` as burn gradients (for burn's optimizers).
+    pub fn terms_and_grads<M: Field + Sync>(&self, model: &M) -> (Terms, GradientsParams) {
+        let parts = self.map(|shard| {
+            let t = shard.terms(model);
+            let values = host_terms(&t.terms);
+            let grads = GradientsParams::from_grads(t.total().backward(), model);
+            (values, grads)
+        });
+        let (terms, grads): (Vec<_>, Vec<_>) = parts.into_iter().unzip();
+        (merge_terms(terms), sum_grads(model, grads))
+    }
+
+    /// `L(θ)` and `∇L(θ)` as flat vectors (for L-BFGS).
+    pub fn value_grad<M: Field + Sync>(&self, model: &M) -> (Terms, Vec<f64>) {
+        let parts = self.map(|shard| {
+            let t = shard.terms(model);
+            let values = host_terms(&t.terms);
+            let grads = t.total().backward();
+            (values, params::flatten_grads(model, &grads))
+        });
+        let (terms, grads): (Vec<_>, Vec<_>) = parts.into_iter().unzip();
+        let mut g = vec![0.0; grads.first().map_or(0, Vec::len)];
+        for part in grads {
+            g.iter_mut().zip(part).for_each(|(a, b)| *a += b);
+        }
+        (merge_terms(terms), g)
+    }
+}
+
+fn host_terms(terms: &[(String, Tensor<1>)]) -> Terms {
+    let stacked = Tensor::cat(terms.iter().map(|(_, t)| t.clone().detach()).collect(), 0);
+    let values = stacked.into_data_as::<f64>();
+    terms
+        .iter()
+        .map(|(n, _)| n.clone())
+        .zip(values.iter::<f64>())
+        .collect()
+}
+
+/// Sum the shards' terms by name, keeping the first shard's order (it has every term).
+fn merge_terms(parts: Vec<Terms>) -> Terms {
+    let mut parts = parts.into_iter();
+    let mut total = parts.next().unwrap_or_default();
+    for part in parts {
+        for (name, v) in part {
+            if let Some(slot) = total.iter_mut().find(|(n, _)| *n == name) {
+                slot.1 += v;
+            }
+        }
+    }
+    total
+}
+
+struct SumGrads<'a> {
+    parts: &'a mut [GradientsParams],
+    out: GradientsParams,
+}
+
+impl ModuleVisitor for SumGrads<'_> {
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        let sum = self
+            .parts
+            .iter_mut()
+            .filter_map(|g| g.remove::<D>(param.id))
+            .reduce(|a, b| a + b);
+        if let Some(g) = sum {
+            self.out.register(param.id, g);
+        }
+    }
+}
+
+/// `Σ_k ∇L_k` parameter by parameter.
+fn sum_grads<M: Module>(model: &M, mut parts: Vec<GradientsParams>) -> GradientsParams {
+    if parts.len() == 1 {
+        return parts.pop().expect("one part");
+    }
+    let mut visitor = SumGrads {
+        parts: &mut parts,
+        out: GradientsParams::new(),
+    };
+    model.visit(&mut visitor);
+    visitor.out
+}
