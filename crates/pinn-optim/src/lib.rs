@@ -4,7 +4,11 @@
 mod evaluator;
 mod lbfgs;
 pub mod line_search;
+pub mod linear;
 mod objective;
+pub mod paper;
+pub mod precondition;
+pub mod spectrum;
 mod stage;
 mod train;
 

@@ -1,0 +1,180 @@
+//! Linear least squares `L(θ) = Σ_b w_b ‖J_b θ − y_b‖²`: the exact loss of a linear model
+//! (e.g. a linear combination of Fourier features), with one block per loss term.
+//!
+//! Its Gauss–Newton matrix `A = Σ_b w_b J_bᵀ J_b` is its Hessian up to the factor 2 and does
+//! not depend on θ, so training dynamics are exactly those of the linearised model.
+
+use faer::Mat;
+
+use crate::spectrum::{Spectrum, golden_section};
+
+/// One loss term: rows `J`, targets `y`, weight `w` (quadrature weight × λ).
+#[derive(Clone, Debug)]
+pub struct Block {
+    /// Term name (`residual`, `boundary`, …).
+    pub name: String,
+    /// `J`, `rows × n`.
+    pub jacobian: Mat<f64>,
+    /// `y`, one target per row.
+    pub target: Vec<f64>,
+    /// The term's weight.
+    pub weight: f64,
+}
+
+/// A linear least-squares problem in blocks.
+#[derive(Clone, Debug)]
+pub struct LinearLeastSquares {
+    /// The loss terms.
+    pub blocks: Vec<Block>,
+}
+
+fn matvec(j: &Mat<f64>, x: &[f64]) -> Vec<f64> {
+    (0..j.nrows())
+        .map(|r| (0..j.ncols()).map(|c| j[(r, c)] * x[c]).sum())
+        .collect()
+}
+
+impl LinearLeastSquares {
+    /// Number of parameters.
+    pub fn dim(&self) -> usize {
+        self.blocks.first().map_or(0, |b| b.jacobian.ncols())
+    }
+
+    /// The same problem with the weight of term `name` multiplied by `lambda`.
+    pub fn with_lambda(&self, name: &str, lambda: f64) -> Self {
+        let mut out = self.clone();
+        for b in out.blocks.iter_mut().filter(|b| b.name == name) {
+            b.weight *= lambda;
+        }
+        out
+    }
+
+    /// The reparametrised problem `θ = P θ'`, `P = diag(p)`: every `J ← J P`, so that
+    /// `A ← P A P`.
+    pub fn preconditioned(&self, p: &[f64]) -> Self {
+        let mut out = self.clone();
+        for b in &mut out.blocks {
+            b.jacobian = Mat::from_fn(b.jacobian.nrows(), b.jacobian.ncols(), |r, c| {
+                b.jacobian[(r, c)] * p[c]
+            });
+        }
+        out
+    }
+
+    /// `A = Σ_b w_b J_bᵀ J_b`.
+    pub fn matrix(&self) -> Mat<f64> {
+        let n = self.dim();
+        let mut a = Mat::<f64>::zeros(n, n);
+        for b in &self.blocks {
+            a += (b.jacobian.transpose() * &b.jacobian) * faer::Scale(b.weight);
+        }
+        a
+    }
+
+    /// `L(θ) = Σ_b w_b ‖J_b θ − y_b‖²`.
+    pub fn loss(&self, theta: &[f64]) -> f64 {
+        self.blocks
+            .iter()
+            .map(|b| {
+                let r = matvec(&b.jacobian, theta);
+                b.weight
+                    * r.iter()
+                        .zip(&b.target)
+                        .map(|(a, y)| (a - y).powi(2))
+                        .sum::<f64>()
+            })
+            .sum()
+    }
+
+    /// `∇(½L) = Aθ − Σ_b w_b J_bᵀ y_b`.
+    pub fn half_gradient(&self, theta: &[f64]) -> Vec<f64> {
+        let mut g = vec![0.0; self.dim()];
+        for b in &self.blocks {
+            let r = matvec(&b.jacobian, theta);
+            for (row, (ri, yi)) in r.iter().zip(&b.target).enumerate() {
+                let e = b.weight * (ri - yi);
+                for (c, gc) in g.iter_mut().enumerate() {
+                    *gc += e * b.jacobian[(row, c)];
+                }
+            }
+        }
+        g
+    }
+
+    /// Plain gradient descent on `½L` from `θ₀` with step `η`, `θ ← θ − η(Aθ − b)`;
+    /// returns the iterates' losses `L(θ_k)`, `k = 0..=steps`, and the last iterate.
+    pub fn gradient_descent(&self, theta0: &[f64], eta: f64, steps: usize) -> (Vec<f64>, Vec<f64>) {
+        let mut theta = theta0.to_vec();
+        let mut losses = vec![self.loss(&theta)];
+        for _ in 0..steps {
+            let g = self.half_gradient(&theta);
+            theta.iter_mut().zip(&g).for_each(|(t, gi)| *t -= eta * gi);
+            losses.push(self.loss(&theta));
+        }
+        (losses, theta)
+    }
+
+    /// The weight `λ` of term `name` minimising `κ(A(λ))`, by golden-section search on
+    /// `log₁₀ λ ∈ [lo, hi]`. Returns `(λ*, κ*)`.
+    pub fn kappa_optimal_lambda(&self, name: &str, lo: f64, hi: f64) -> (f64, f64) {
+        let kappa = |log_l: f64| {
+            Spectrum::of(&self.with_lambda(name, 10f64.powf(log_l)).matrix())
+                .map_or(f64::INFINITY, |s| s.kappa)
+        };
+        let (x, k) = golden_section(kappa, lo, hi, 1e-3);
+        (10f64.powf(x), k)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problem() -> LinearLeastSquares {
+        let j = Mat::from_fn(5, 3, |r, c| ((r + 1) as f64).powi(c as i32));
+        LinearLeastSquares {
+            blocks: vec![Block {
+                name: "residual".into(),
+                jacobian: j,
+                target: vec![1.0, 2.0, 0.5, -1.0, 3.0],
+                weight: 0.5,
+            }],
+        }
+    }
+
+    #[test]
+    fn gradient_is_that_of_half_the_loss() {
+        let p = problem();
+        let theta = [0.3, -0.2, 0.1];
+        let g = p.half_gradient(&theta);
+        for i in 0..3 {
+            let h = 1e-6;
+            let (mut a, mut b) = (theta, theta);
+            a[i] += h;
+            b[i] -= h;
+            let fd = 0.5 * (p.loss(&a) - p.loss(&b)) / (2.0 * h);
+            assert!(
+                (fd - g[i]).abs() < 1e-6 * g[i].abs().max(1.0),
+                "{fd} vs {}",
+                g[i]
+            );
+        }
+    }
+
+    #[test]
+    fn matrix_is_the_hessian_of_half_the_loss() {
+        let p = problem();
+        let a = p.matrix();
+        let h = 1e-4;
+        for i in 0..3 {
+            for k in 0..3 {
+                let mut e = [0.0; 3];
+                e[k] = h;
+                let gp = p.half_gradient(&e);
+                let g0 = p.half_gradient(&[0.0; 3]);
+                let hess = (gp[i] - g0[i]) / h;
+                assert!((hess - a[(i, k)]).abs() < 1e-8 * a[(i, k)].abs().max(1.0));
+            }
+        }
+    }
+}

@@ -1,0 +1,296 @@
+//! The experiments of De Ryck, Bonnet, Mishra & de Bézenac, "An operator preconditioning
+//! perspective on training in physics-informed machine learning" (ICLR 2024), with the
+//! settings of `shared/paper-notes.md` §3, plus the relative L² error the paper omits.
+//!
+//! - E1: Poisson `−u'' = f` on `[−π, π]`, linear Fourier model, κ and GD with and without `P`.
+//! - E4: κ as a function of the boundary weight λ, with and without `P`.
+//! - E5: Helmholtz `u'' + ω²u = 0`, `ω = 4`, Cauchy data at the left end.
+//!
+//! Every matrix is assembled from the library's own [`FourierFeatures`] jets and
+//! [`Residual`]s, so these experiments also exercise the model and loss code.
+
+use std::f64::consts::PI;
+
+use burn::Tensor;
+use burn::tensor::{Device, TensorData};
+use pinn_loss::Residual;
+use pinn_loss::pde::Poisson;
+use pinn_model::{FourierFeatures, Jet, JetSpec, SecondOrder};
+use serde::Serialize;
+
+use crate::linear::{Block, LinearLeastSquares};
+use crate::precondition::{ZeroModes, diagonal_preconditioner, feature_rows, operator_rows};
+use crate::spectrum::Spectrum;
+
+/// A 1D linear-Fourier experiment at one `K`: the least-squares problem, the preconditioner,
+/// and what is needed for the relative L² error.
+pub struct LinearSetup {
+    /// The loss (boundary weight λ = 1).
+    pub problem: LinearLeastSquares,
+    /// `P`, one entry per feature.
+    pub p: Vec<f64>,
+    /// Feature values on the evaluation grid, `u = V θ`.
+    values: faer::Mat<f64>,
+    /// The exact solution on that grid.
+    exact: Vec<f64>,
+}
+
+impl LinearSetup {
+    /// Relative L² error of `θ` on the grid.
+    pub fn rel_l2(&self, theta: &[f64]) -> f64 {
+        let (mut num, mut den) = (0.0, 0.0);
+        for (r, u_star) in self.exact.iter().enumerate() {
+            let u: f64 = (0..self.values.ncols())
+                .map(|c| self.values[(r, c)] * theta[c])
+                .sum();
+            num += (u - u_star).powi(2);
+            den += u_star * u_star;
+        }
+        (num / den).sqrt()
+    }
+}
+
+fn column(xs: &[f64], device: &Device) -> Tensor<2> {
+    Tensor::from_data(TensorData::new(xs.to_vec(), [xs.len(), 1]), device)
+}
+
+/// `n` equispaced points on `[−π, π]`, ends included.
+fn grid(n: usize) -> Vec<f64> {
+    (0..n)
+        .map(|i| -PI + 2.0 * PI * i as f64 / (n - 1) as f64)
+        .collect()
+}
+
+/// The basis of the notes: `1/√(2π)`, `cos(kx)/√π`, `sin(kx)/√π`, `k = 1..K`.
+fn basis(k: usize, device: &Device) -> FourierFeatures {
+    FourierFeatures::periodic(&[2.0 * PI], k, true, device)
+        .with_mode_scaling(1.0 / (2.0 * PI).sqrt(), &vec![1.0 / PI.sqrt(); k])
+}
+
+const POINTS: usize = 1000;
+
+fn interior_block(features: &FourierFeatures, residual: &dyn Residual, device: &Device) -> Block {
+    let xs = grid(POINTS);
+    let jacobian = operator_rows(features, residual, &column(&xs, device));
+    Block {
+        name: "residual".into(),
+        jacobian,
+        target: xs.iter().map(|&x| residual.source(&[x])).collect(),
+        weight: 2.0 * PI / POINTS as f64,
+    }
+}
+
+/// E1's problem at `K`: `−u'' = 16 sin 4x`, `u(±π) = 0`, exact `u = sin 4x`; interior term
+/// `dx Σ (Dφ·θ − f)²` over 1000 points, boundary term the plain sum over the two ends.
+/// `P = diag(1/k²)`, 20 on the constant mode.
+pub fn e1_setup(k: usize, device: &Device) -> LinearSetup {
+    let residual = Poisson::with_modes(1, vec![(1.0, 4.0 / PI)]);
+    let features = basis(k, device);
+    let ends = column(&[-PI, PI], device);
+    let boundary = Block {
+        name: "boundary".into(),
+        jacobian: feature_rows(&features, &ends, None),
+        target: vec![0.0, 0.0],
+        weight: 1.0,
+    };
+    let zero = ZeroModes {
+        constant: 20.0,
+        resonant: 1.0,
+    };
+    let p = diagonal_preconditioner(&features, &residual, zero).expect("Poisson has a symbol");
+    let grid = grid(POINTS);
+    LinearSetup {
+        problem: LinearLeastSquares {
+            blocks: vec![interior_block(&features, &residual, device), boundary],
+        },
+        p,
+        values: feature_rows(&features, &column(&grid, device), None),
+        exact: grid.iter().map(|x| (4.0 * x).sin()).collect(),
+    }
+}
+
+/// `u'' + ω²u = 0` in 1D; symbol `ω² − |k|²`.
+struct Helmholtz1d {
+    omega: f64,
+}
+
+impl Residual for Helmholtz1d {
+    fn spec(&self) -> JetSpec {
+        JetSpec::values(1).with_second(SecondOrder::pure(0))
+    }
+    fn operator(&self, _x: &Tensor<2>, u: &Jet) -> Tensor<2> {
+        u.second_dense(0) + u.value().clone().mul_scalar(self.omega * self.omega)
+    }
+    fn symbol(&self, k: &[f64]) -> Option<f64> {
+        Some(self.omega * self.omega - k[0] * k[0])
+    }
+}
+
+/// E5's problem at `K`: `u'' + 16u = 0` on `[−π, π]`, `u(−π) = 1`, `u'(−π) = 0`, exact
+/// `u = cos 4x`. `P = diag(1/|k² − ω²|)`, `1/ω²` on the constant mode, and on the resonant
+/// modes `k = ω` the scale [`E5_RESONANT_SCALE`] divided by the boundary operator's symbol.
+pub fn e5_setup(k: usize, device: &Device) -> LinearSetup {
+    e5_setup_with(k, E5_RESONANT_SCALE, device)
+}
+
+/// The scale of the resonant modes `k = ω` in E5's `P` (see [`e5_setup`]).
+pub const E5_RESONANT_SCALE: f64 = 10.0;
+
+/// [`e5_setup`] with a given scale on the resonant modes.
+pub fn e5_setup_with(k: usize, resonant: f64, device: &Device) -> LinearSetup {
+    let omega = 4.0;
+    let residual = Helmholtz1d { omega };
+    let features = basis(k, device);
+    let left = column(&[-PI], device);
+    let value = feature_rows(&features, &left, None);
+    let slope = feature_rows(&features, &left, Some(0));
+    let n = features.num_features();
+    let boundary = Block {
+        name: "boundary".into(),
+        jacobian: faer::Mat::from_fn(
+            2,
+            n,
+            |r, c| if r == 0 { value[(0, c)] } else { slope[(0, c)] },
+        ),
+        target: vec![1.0, 0.0],
+        weight: 1.0,
+    };
+    let zero = ZeroModes {
+        constant: 1.0 / (omega * omega),
+        resonant,
+    };
+    let mut p =
+        diagonal_preconditioner(&features, &residual, zero).expect("Helmholtz has a symbol");
+    // The resonant modes cos ωx, sin ωx span the kernel of D: only the boundary operator
+    // (u(−π), u'(−π)) sees them, with symbol 1 on cos ωx and ω on sin ωx. Scaling sin ωx by
+    // 1/ω as well balances the two; with one scale for both, κ(PAP) ≥ ω² = 16 for every λ.
+    if let Some(m) = features
+        .modes()
+        .iter()
+        .position(|w| (w[0] - omega).abs() < 1e-12)
+    {
+        let sin_index = usize::from(features.has_constant()) + features.modes().len() + m;
+        p[sin_index] /= omega;
+    }
+    let grid = grid(POINTS);
+    LinearSetup {
+        problem: LinearLeastSquares {
+            blocks: vec![interior_block(&features, &residual, device), boundary],
+        },
+        p,
+        values: feature_rows(&features, &column(&grid, device), None),
+        exact: grid.iter().map(|x| (omega * x).cos()).collect(),
+    }
+}
+
+/// One row of a κ sweep (E1, E5).
+#[derive(Clone, Debug, Serialize)]
+pub struct SweepRow {
+    /// Number of Fourier modes.
+    #[serde(rename = "K")]
+    pub k: usize,
+    /// Parameters `2K + 1`.
+    pub n_params: usize,
+    /// κ-optimal λ without `P`.
+    pub lambda: f64,
+    /// κ(A) at that λ.
+    pub kappa: f64,
+    /// κ-optimal λ with `P`.
+    pub lambda_preconditioned: f64,
+    /// κ(PAP) at that λ.
+    pub kappa_preconditioned: f64,
+    /// κ(PAP) at λ = 1 (λ matters).
+    pub kappa_preconditioned_lambda1: f64,
+    /// First GD step with loss ≤ 1e-10 (`null`: not within the budget).
+    #[serde(rename = "steps_to_1e-10")]
+    pub steps_to_tol: Option<usize>,
+    /// The same with `P`.
+    #[serde(rename = "steps_to_1e-10_preconditioned")]
+    pub steps_to_tol_preconditioned: Option<usize>,
+    /// Loss after the last GD step.
+    pub final_loss: f64,
+    /// The same with `P`.
+    pub final_loss_preconditioned: f64,
+    /// Relative L² error after GD.
+    pub rel_l2: f64,
+    /// The same with `P`.
+    pub rel_l2_preconditioned: f64,
+    /// Loss per GD step (k = 0..=steps).
+    #[serde(skip)]
+    pub losses: Vec<f64>,
+    /// The same with `P`.
+    #[serde(skip)]
+    pub losses_preconditioned: Vec<f64>,
+}
+
+/// κ-optimal λ, then plain GD from θ = 0 with `η = 1/λ_max(A)`, with and without `P`.
+pub fn sweep_row(k: usize, setup: &LinearSetup, steps: usize) -> SweepRow {
+    let base = &setup.problem;
+    let pre = base.preconditioned(&setup.p);
+    let (lambda, kappa) = base.kappa_optimal_lambda("boundary", -4.0, 8.0);
+    let (lambda_p, kappa_p) = pre.kappa_optimal_lambda("boundary", -4.0, 8.0);
+    let kappa_p1 = Spectrum::of(&pre.matrix()).map_or(f64::INFINITY, |s| s.kappa);
+    let run = |problem: &LinearLeastSquares, lambda: f64| {
+        let problem = problem.with_lambda("boundary", lambda);
+        let eta = 1.0 / Spectrum::of(&problem.matrix()).expect("PSD").lambda_max;
+        problem.gradient_descent(&vec![0.0; problem.dim()], eta, steps)
+    };
+    let (losses, theta) = run(base, lambda);
+    let (losses_p, theta_p) = run(&pre, lambda_p);
+    let theta_p: Vec<f64> = theta_p.iter().zip(&setup.p).map(|(t, p)| t * p).collect();
+    let first_below = |l: &[f64]| l.iter().position(|&v| v <= 1e-10);
+    SweepRow {
+        k,
+        n_params: base.dim(),
+        lambda,
+        kappa,
+        lambda_preconditioned: lambda_p,
+        kappa_preconditioned: kappa_p,
+        kappa_preconditioned_lambda1: kappa_p1,
+        steps_to_tol: first_below(&losses),
+        steps_to_tol_preconditioned: first_below(&losses_p),
+        final_loss: *losses.last().expect("losses"),
+        final_loss_preconditioned: *losses_p.last().expect("losses"),
+        rel_l2: setup.rel_l2(&theta),
+        rel_l2_preconditioned: setup.rel_l2(&theta_p),
+        losses,
+        losses_preconditioned: losses_p,
+    }
+}
+
+/// One point of E4: κ at a given λ, with and without `P`.
+#[derive(Clone, Debug, Serialize)]
+pub struct LambdaRow {
+    /// Number of modes.
+    #[serde(rename = "K")]
+    pub k: usize,
+    /// The boundary weight.
+    pub lambda: f64,
+    /// κ(A(λ)).
+    pub kappa: f64,
+    /// κ(P A(λ) P).
+    pub kappa_preconditioned: f64,
+}
+
+/// E4: κ(λ) on E1's problem for `K = 1..=k_max`, λ = 10^[−4, 6] (`per_decade` points each).
+pub fn e4_rows(k_max: usize, per_decade: usize, device: &Device) -> Vec<LambdaRow> {
+    let mut rows = Vec::new();
+    for k in 1..=k_max {
+        let setup = e1_setup(k, device);
+        let pre = setup.problem.preconditioned(&setup.p);
+        for i in 0..=10 * per_decade {
+            let lambda = 10f64.powf(-4.0 + i as f64 / per_decade as f64);
+            let kappa = |p: &LinearLeastSquares| {
+                Spectrum::of(&p.with_lambda("boundary", lambda).matrix())
+                    .map_or(f64::INFINITY, |s| s.kappa)
+            };
+            rows.push(LambdaRow {
+                k,
+                lambda,
+                kappa: kappa(&setup.problem),
+                kappa_preconditioned: kappa(&pre),
+            });
+        }
+    }
+    rows
+}
