@@ -7,6 +7,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod config;
 mod files;
+mod reproduce;
 mod train;
 
 use std::path::PathBuf;
@@ -51,6 +52,14 @@ enum Command {
         #[arg(long)]
         quiet: bool,
     },
+    /// Reproduce the experiments of De Ryck et al. (ICLR 2024) in f64: E1, E2, E4, E5 or all.
+    Reproduce {
+        /// Which experiment.
+        experiment: String,
+        /// Output directory (one folder per experiment).
+        #[arg(long, default_value = "runs/reproduce")]
+        out: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -75,6 +84,9 @@ fn main() -> ExitCode {
                 quiet,
             },
         ),
+        Command::Reproduce { experiment, out } => {
+            reproduce::run(&experiment, &out).map(|()| train::RunEnd::Done)
+        }
     };
     match result {
         Ok(train::RunEnd::Done) => ExitCode::SUCCESS,

@@ -14,7 +14,7 @@ use std::f64::consts::PI;
 use burn::Tensor;
 use burn::tensor::{Device, TensorData};
 use pinn_loss::Residual;
-use pinn_loss::pde::Poisson;
+use pinn_loss::pde::{Advection, Poisson};
 use pinn_model::{FourierFeatures, Jet, JetSpec, SecondOrder};
 use serde::Serialize;
 
@@ -27,6 +27,8 @@ use crate::spectrum::Spectrum;
 pub struct LinearSetup {
     /// The loss (boundary weight λ = 1).
     pub problem: LinearLeastSquares,
+    /// The term whose weight λ is tuned (`boundary`, `initial`).
+    pub weighted: &'static str,
     /// `P`, one entry per feature.
     pub p: Vec<f64>,
     /// Feature values on the evaluation grid, `u = V θ`.
@@ -103,6 +105,7 @@ pub fn e1_setup(k: usize, device: &Device) -> LinearSetup {
         problem: LinearLeastSquares {
             blocks: vec![interior_block(&features, &residual, device), boundary],
         },
+        weighted: "boundary",
         p,
         values: feature_rows(&features, &column(&grid, device), None),
         exact: grid.iter().map(|x| (4.0 * x).sin()).collect(),
@@ -177,13 +180,84 @@ pub fn e5_setup_with(k: usize, resonant: f64, device: &Device) -> LinearSetup {
         problem: LinearLeastSquares {
             blocks: vec![interior_block(&features, &residual, device), boundary],
         },
+        weighted: "boundary",
         p,
         values: feature_rows(&features, &column(&grid, device), None),
         exact: grid.iter().map(|x| (omega * x).cos()).collect(),
     }
 }
 
-/// One row of a κ sweep (E1, E5).
+/// E2's problem at speed `β`: `u_t + 2πβ u_x = 0`, `x ∈ [0, 2π]` periodic, `t ∈ [0, 1]`,
+/// `u(x, 0) = sin x`, exact `u = sin(x − 2πβt)`, on the modes `cos/sin(kx + 2πmt)`,
+/// `|k| ≤ 5`, `0 ≤ m ≤ 30` (one of each ± pair, plus the constant), trained on a 256 × 100
+/// grid. Interior and initial terms are means. `P = diag(1/|2π(m + βk)|)`, 1 where the symbol
+/// vanishes (the resonant modes, the exact solution's among them): [`E2_ZERO_MODES`].
+pub fn e2_setup(beta: f64, device: &Device) -> LinearSetup {
+    e2_setup_with(beta, E2_ZERO_MODES, device)
+}
+
+/// E2's scales where the advection symbol vanishes. At β = 3 a scan of the resonant scale gave
+/// κ(PAP) = 2.57 at 1, 1.83 at 1.5 and 2.34 at 2 (constant scale 1); 1.5 is used.
+pub const E2_ZERO_MODES: ZeroModes = ZeroModes {
+    constant: 1.0,
+    resonant: 1.5,
+};
+
+/// [`e2_setup`] with given scales on the constant and resonant modes.
+pub fn e2_setup_with(beta: f64, zero: ZeroModes, device: &Device) -> LinearSetup {
+    let (kx, kt) = (5_i64, 30_i64);
+    let mut modes = Vec::new();
+    for m in 0..=kt {
+        for k in -kx..=kx {
+            if m > 0 || k > 0 {
+                modes.push(vec![k as f64, 2.0 * PI * m as f64]);
+            }
+        }
+    }
+    let features = FourierFeatures::new(modes, 2, true, device);
+    let residual = Advection {
+        beta: 2.0 * PI * beta,
+    };
+    let (nx, nt) = (256, 100);
+    let xs: Vec<f64> = (0..nx).map(|i| 2.0 * PI * i as f64 / nx as f64).collect();
+    let ts: Vec<f64> = (0..nt).map(|j| j as f64 / (nt - 1) as f64).collect();
+    let interior: Vec<f64> = ts
+        .iter()
+        .flat_map(|&t| xs.iter().flat_map(move |&x| [x, t]))
+        .collect();
+    let points = Tensor::from_data(TensorData::new(interior.clone(), [nx * nt, 2]), device);
+    let initial: Vec<f64> = xs.iter().flat_map(|&x| [x, 0.0]).collect();
+    let initial = Tensor::from_data(TensorData::new(initial, [nx, 2]), device);
+    let p = diagonal_preconditioner(&features, &residual, zero).expect("advection has a symbol");
+    let exact: Vec<f64> = interior
+        .chunks(2)
+        .map(|xt| (xt[0] - 2.0 * PI * beta * xt[1]).sin())
+        .collect();
+    LinearSetup {
+        problem: LinearLeastSquares {
+            blocks: vec![
+                Block {
+                    name: "residual".into(),
+                    jacobian: operator_rows(&features, &residual, &points),
+                    target: vec![0.0; nx * nt],
+                    weight: 1.0 / (nx * nt) as f64,
+                },
+                Block {
+                    name: "initial".into(),
+                    jacobian: feature_rows(&features, &initial, None),
+                    target: xs.iter().map(|x| x.sin()).collect(),
+                    weight: 1.0 / nx as f64,
+                },
+            ],
+        },
+        weighted: "initial",
+        p,
+        values: feature_rows(&features, &points, None),
+        exact,
+    }
+}
+
+/// One row of a κ sweep (E1, E2, E5).
 #[derive(Clone, Debug, Serialize)]
 pub struct SweepRow {
     /// Number of Fourier modes.
@@ -227,11 +301,12 @@ pub struct SweepRow {
 pub fn sweep_row(k: usize, setup: &LinearSetup, steps: usize) -> SweepRow {
     let base = &setup.problem;
     let pre = base.preconditioned(&setup.p);
-    let (lambda, kappa) = base.kappa_optimal_lambda("boundary", -4.0, 8.0);
-    let (lambda_p, kappa_p) = pre.kappa_optimal_lambda("boundary", -4.0, 8.0);
+    let term = setup.weighted;
+    let (lambda, kappa) = base.kappa_optimal_lambda(term, -4.0, 8.0);
+    let (lambda_p, kappa_p) = pre.kappa_optimal_lambda(term, -4.0, 8.0);
     let kappa_p1 = Spectrum::of(&pre.matrix()).map_or(f64::INFINITY, |s| s.kappa);
     let run = |problem: &LinearLeastSquares, lambda: f64| {
-        let problem = problem.with_lambda("boundary", lambda);
+        let problem = problem.with_lambda(term, lambda);
         let eta = 1.0 / Spectrum::of(&problem.matrix()).expect("PSD").lambda_max;
         problem.gradient_descent(&vec![0.0; problem.dim()], eta, steps)
     };

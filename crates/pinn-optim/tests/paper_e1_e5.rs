@@ -85,3 +85,23 @@ fn e5_condition_numbers_match_the_reference() {
         );
     }
 }
+
+#[test]
+fn e2_preconditioned_advection_is_well_conditioned() {
+    for beta in (3..=30).step_by(3).map(f64::from) {
+        let row = sweep_row(
+            beta as usize,
+            &pinn_optim::paper::e2_setup(beta, &device()),
+            0,
+        );
+        println!(
+            "E2 β={beta}: κ={:.3e}, κ_P={:.3} (λ*={:.2e}, λ*_P={:.2e})",
+            row.kappa, row.kappa_preconditioned, row.lambda, row.lambda_preconditioned
+        );
+        assert!(
+            row.kappa_preconditioned < 2.5,
+            "β={beta}: κ_P = {}",
+            row.kappa_preconditioned
+        );
+    }
+}

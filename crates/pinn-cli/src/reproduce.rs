@@ -1,0 +1,171 @@
+//! `pinn reproduce E1|E2|E4|E5|all --out DIR`: the paper's experiments
+//! ([`pinn_optim::paper`]) as CSV tables and a `summary.json` per experiment.
+
+use std::path::Path;
+use std::time::Instant;
+
+use burn::tensor::Device;
+use pinn_model::backend::{Backend, Dtype, autodiff_device};
+use pinn_optim::paper::{self, LinearSetup, SweepRow};
+use serde_json::json;
+
+use crate::files::write_atomic;
+
+/// The experiments this build can run.
+pub const EXPERIMENTS: [&str; 4] = ["E1", "E2", "E4", "E5"];
+
+fn write_json(path: &Path, value: &serde_json::Value) -> Result<(), String> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| e.to_string())?;
+    write_atomic(path, text.as_bytes())
+}
+
+/// `parameter,K or beta,…` table of a sweep, and the loss curves side by side.
+fn write_sweep(dir: &Path, key: &str, rows: &[(f64, SweepRow)]) -> Result<(), String> {
+    let mut table = format!(
+        "{key},n_params,lambda,kappa,lambda_preconditioned,kappa_preconditioned,\
+         kappa_preconditioned_lambda1,steps_to_1e-10,steps_to_1e-10_preconditioned,final_loss,\
+         final_loss_preconditioned,rel_l2,rel_l2_preconditioned\n"
+    );
+    let opt = |s: Option<usize>| s.map_or(String::new(), |v| v.to_string());
+    for (x, r) in rows {
+        table.push_str(&format!(
+            "{x},{},{:e},{:e},{:e},{:e},{:e},{},{},{:e},{:e},{:e},{:e}\n",
+            r.n_params,
+            r.lambda,
+            r.kappa,
+            r.lambda_preconditioned,
+            r.kappa_preconditioned,
+            r.kappa_preconditioned_lambda1,
+            opt(r.steps_to_tol),
+            opt(r.steps_to_tol_preconditioned),
+            r.final_loss,
+            r.final_loss_preconditioned,
+            r.rel_l2,
+            r.rel_l2_preconditioned
+        ));
+    }
+    write_atomic(&dir.join("kappa.csv"), table.as_bytes())?;
+    let mut curves = String::from("step");
+    for (x, _) in rows {
+        curves.push_str(&format!(",loss_{key}{x},loss_preconditioned_{key}{x}"));
+    }
+    curves.push('\n');
+    let steps = rows.first().map_or(0, |(_, r)| r.losses.len());
+    for s in 0..steps {
+        curves.push_str(&s.to_string());
+        for (_, r) in rows {
+            curves.push_str(&format!(
+                ",{:e},{:e}",
+                r.losses[s], r.losses_preconditioned[s]
+            ));
+        }
+        curves.push('\n');
+    }
+    write_atomic(&dir.join("loss.csv"), curves.as_bytes())
+}
+
+fn sweep(
+    dir: &Path,
+    key: &str,
+    xs: &[f64],
+    setup: impl Fn(f64) -> LinearSetup,
+    steps: usize,
+) -> Result<Vec<(f64, SweepRow)>, String> {
+    let rows: Vec<(f64, SweepRow)> = xs
+        .iter()
+        .map(|&x| {
+            let row = paper::sweep_row(x as usize, &setup(x), steps);
+            eprintln!(
+                "  {key} = {x}: κ = {:.3e}, κ_P = {:.3}, rel. L2 {:.2e} (P: {:.2e})",
+                row.kappa, row.kappa_preconditioned, row.rel_l2, row.rel_l2_preconditioned
+            );
+            (x, row)
+        })
+        .collect();
+    write_sweep(dir, key, &rows)?;
+    Ok(rows)
+}
+
+fn run_one(name: &str, out: &Path, device: &Device) -> Result<(), String> {
+    let dir = out.join(name);
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let start = Instant::now();
+    eprintln!("{name}:");
+    let summary = match name {
+        "E1" | "E5" => {
+            let ks: Vec<f64> = (5..=95).step_by(10).map(f64::from).collect();
+            let rows = if name == "E1" {
+                sweep(&dir, "K", &ks, |k| paper::e1_setup(k as usize, device), 200)?
+            } else {
+                sweep(&dir, "K", &ks, |k| paper::e5_setup(k as usize, device), 200)?
+            };
+            json!({
+                "experiment": name,
+                "gd_steps": 200,
+                "rows": rows.iter().map(|(_, r)| r).collect::<Vec<_>>(),
+            })
+        }
+        "E2" => {
+            let betas: Vec<f64> = (3..=30).step_by(3).map(f64::from).collect();
+            let rows = sweep(&dir, "beta", &betas, |b| paper::e2_setup(b, device), 200)?;
+            json!({
+                "experiment": name,
+                "gd_steps": 200,
+                "rows": rows.iter().map(|(b, r)| {
+                    let mut v = serde_json::to_value(r).expect("row");
+                    v["beta"] = json!(b);
+                    v
+                }).collect::<Vec<_>>(),
+            })
+        }
+        "E4" => {
+            let rows = paper::e4_rows(10, 4, device);
+            let mut csv = String::from("K,lambda,kappa,kappa_preconditioned\n");
+            for r in &rows {
+                csv.push_str(&format!(
+                    "{},{:e},{:e},{:e}\n",
+                    r.k, r.lambda, r.kappa, r.kappa_preconditioned
+                ));
+            }
+            write_atomic(&dir.join("kappa_vs_lambda.csv"), csv.as_bytes())?;
+            json!({ "experiment": name, "rows": rows })
+        }
+        other => {
+            return Err(format!(
+                "unknown experiment `{other}`; expected one of {} or all",
+                EXPERIMENTS.join(", ")
+            ));
+        }
+    };
+    let mut summary = summary;
+    summary["wall_s"] = json!(start.elapsed().as_secs_f64());
+    write_json(&dir.join("summary.json"), &summary)?;
+    eprintln!(
+        "  -> {} ({:.1} s)",
+        dir.display(),
+        start.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// Run `pinn reproduce`.
+pub fn run(which: &str, out: &Path) -> Result<(), String> {
+    let names: Vec<&str> = match which {
+        "all" => EXPERIMENTS.to_vec(),
+        one => {
+            let upper = one.to_ascii_uppercase();
+            let found = EXPERIMENTS.iter().find(|e| **e == upper).ok_or_else(|| {
+                format!(
+                    "unknown experiment `{one}`; expected one of {} or all (E3, the network spectra, is not implemented yet)",
+                    EXPERIMENTS.join(", ")
+                )
+            })?;
+            vec![*found]
+        }
+    };
+    let device = autodiff_device(Backend::Flex, Dtype::F64)?;
+    for name in names {
+        run_one(name, out, &device)?;
+    }
+    Ok(())
+}
