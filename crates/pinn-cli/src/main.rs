@@ -8,6 +8,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod config;
 mod files;
 mod reproduce;
+mod spectrum;
 mod train;
 
 use std::path::PathBuf;
@@ -52,6 +53,17 @@ enum Command {
         #[arg(long)]
         quiet: bool,
     },
+    /// The spectrum of the Gauss–Newton matrix A = J̃ᵀJ̃ at initialisation: κ, and why training is slow.
+    Spectrum {
+        /// The config.
+        config: PathBuf,
+        /// Boundary weight multiplier: `auto` (κ-optimal) or a number (default: the config's).
+        #[arg(long)]
+        lambda: Option<spectrum::Lambda>,
+        /// Output directory (default: runs/NAME/spectrum).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Reproduce the experiments of De Ryck et al. (ICLR 2024) in f64: E1, E2, E4, E5 or all.
     Reproduce {
         /// Which experiment.
@@ -84,6 +96,12 @@ fn main() -> ExitCode {
                 quiet,
             },
         ),
+        Command::Spectrum {
+            config,
+            lambda,
+            out,
+        } => spectrum::run(&config, lambda.unwrap_or(spectrum::Lambda::Config), out)
+            .map(|()| train::RunEnd::Done),
         Command::Reproduce { experiment, out } => {
             reproduce::run(&experiment, &out).map(|()| train::RunEnd::Done)
         }

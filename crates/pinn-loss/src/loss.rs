@@ -237,6 +237,65 @@ impl PinnLoss {
         self.problem.residual.operator(&self.interior, &u) - self.source.clone()
     }
 
+    /// Number of rows of the weighted residual vector `r̃` (interior points, then every
+    /// boundary-type term's points; a periodic pair is one row).
+    pub fn num_rows(&self) -> usize {
+        self.interior.dims()[0]
+            + self
+                .terms
+                .iter()
+                .map(|t| match &t.data {
+                    TermData::Value { x, .. } => x.dims()[0],
+                    TermData::Periodic { lo, .. } => lo.dims()[0],
+                })
+                .sum::<usize>()
+    }
+
+    /// Rows `start..start + len` of the weighted residual vector `r̃`, whose squared norm is
+    /// the loss: `r̃_i = r(x_i)/√N` in the interior and `√(λ_b/N_b) r_b(y_j)` for term `b`.
+    /// The Gauss–Newton matrix is `A = J̃ᵀ J̃` with `J̃ = ∂r̃/∂θ`. Each call runs the model on
+    /// those points only, so rows can be differentiated one backward pass at a time.
+    /// Returns `(term index, rows)`; a block never straddles two terms (it is cut short).
+    pub fn weighted_rows<M: Field>(
+        &self,
+        model: &M,
+        start: usize,
+        len: usize,
+    ) -> (usize, Tensor<2>) {
+        let n = self.interior.dims()[0];
+        if start < n {
+            let len = len.min(n - start);
+            let x = self.interior.clone().narrow(0, start, len);
+            let u = model.forward_jet(Jet::input(x.clone(), self.spec.clone()));
+            let r =
+                self.problem.residual.operator(&x, &u) - self.source.clone().narrow(0, start, len);
+            return (0, r.mul_scalar(self.residual_scale.sqrt()));
+        }
+        let mut offset = n;
+        for (k, t) in self.terms.iter().enumerate() {
+            let rows = match &t.data {
+                TermData::Value { x, .. } => x.dims()[0],
+                TermData::Periodic { lo, .. } => lo.dims()[0],
+            };
+            if start < offset + rows {
+                let (s, len) = (start - offset, len.min(offset + rows - start));
+                let r = match &t.data {
+                    TermData::Value { x, target } => {
+                        model.forward(x.clone().narrow(0, s, len))
+                            - target.clone().narrow(0, s, len)
+                    }
+                    TermData::Periodic { lo, hi } => {
+                        model.forward(lo.clone().narrow(0, s, len))
+                            - model.forward(hi.clone().narrow(0, s, len))
+                    }
+                };
+                return (k + 1, r.mul_scalar((t.weight / rows as f64).sqrt()));
+            }
+            offset += rows;
+        }
+        panic!("row {start} out of range (the residual vector has {offset} rows)");
+    }
+
     /// Every loss term at the model's current parameters.
     pub fn terms<M: Field>(&self, model: &M) -> LossTerms {
         let r = self.interior_residual(model);

@@ -2,6 +2,7 @@
 //! search over the flat parameter vector, and schedules of stages (Adam → L-BFGS).
 
 mod evaluator;
+pub mod jacobian;
 mod lbfgs;
 pub mod line_search;
 pub mod linear;

@@ -369,3 +369,74 @@ pub fn e4_rows(k_max: usize, per_decade: usize, device: &Device) -> Vec<LambdaRo
     }
     rows
 }
+
+/// E3's spectra of `A` (normalised by `λ_max`) for three models on E1's problem with `k = 4`,
+/// `K = 12`: (a) the preconditioned linear Fourier model, (b) a plain tanh MLP 1→32×2→1,
+/// (c) a GELU MLP 25→32×2→1 fed with preconditioned Fourier features (`1/k²`, 0.1 on the
+/// constant). 256 interior points on `[−π, π]` and the two ends; λ is κ-optimal per model.
+#[derive(Clone, Debug, Serialize)]
+pub struct E3Model {
+    /// `linear_fourier_preconditioned`, `mlp`, `mlp_preconditioned_features`.
+    pub model: String,
+    /// Parameters.
+    pub n_params: usize,
+    /// The κ-optimal boundary weight.
+    pub lambda: f64,
+    /// The spectrum at that λ.
+    pub spectrum: Spectrum,
+}
+
+/// E3: the three spectra (see [`E3Model`]).
+pub fn e3(device: &Device) -> Vec<E3Model> {
+    use pinn_loss::{Condition, Domain, PinnLoss, PointsConfig, Problem, Sampler};
+    use pinn_model::init::Seeded;
+    use pinn_model::{Activation, Dense, FourierMlp, LinearFourier, Mlp, Model};
+    use std::sync::Arc;
+
+    use crate::jacobian::jacobian_blocks;
+
+    let domain = Domain::interval(-PI, PI);
+    let faces = domain.spatial_faces();
+    let problem = Problem::new("e3", Poisson::with_modes(1, vec![(1.0, 4.0 / PI)]), domain)
+        .with_condition(Condition::value("boundary", faces, Arc::new(|_| 0.0)))
+        .with_exact(|x| (4.0 * x[0]).sin());
+    let points = PointsConfig {
+        interior: 256,
+        boundary: 2,
+        sampler: Sampler::Grid,
+    };
+    let loss = PinnLoss::new(&problem, &points, 0, device).expect("E3 loss");
+    let k = 12;
+    let inv_k2: Vec<f64> = (1..=k).map(|m| 1.0 / (m * m) as f64).collect();
+    let features = |constant: f64| {
+        FourierFeatures::periodic(&[2.0 * PI], k, true, device).with_mode_scaling(constant, &inv_k2)
+    };
+    let mut rng = Seeded::new(0);
+    let linear = Model::LinearFourier(LinearFourier {
+        features: features(20.0),
+        head: Dense::new(2 * k + 1, 1, false, &mut rng, device),
+    });
+    let mlp = Model::Mlp(Mlp::new(1, 32, 2, 1, Activation::Tanh, &mut rng, device));
+    let pff = Model::FourierMlp(FourierMlp {
+        features: features(0.1),
+        mlp: Mlp::new(2 * k + 1, 32, 2, 1, Activation::Gelu, &mut rng, device),
+    });
+    [
+        ("linear_fourier_preconditioned", linear),
+        ("mlp", mlp),
+        ("mlp_preconditioned_features", pff),
+    ]
+    .into_iter()
+    .map(|(name, model)| {
+        let blocks = jacobian_blocks(&loss, &model, crate::default_threads());
+        let (lambda, _) = blocks.kappa_optimal_lambda("boundary", -4.0, 6.0);
+        let spectrum = Spectrum::of(&blocks.with_lambda("boundary", lambda).matrix()).expect("PSD");
+        E3Model {
+            model: name.into(),
+            n_params: blocks.dim(),
+            lambda,
+            spectrum,
+        }
+    })
+    .collect()
+}

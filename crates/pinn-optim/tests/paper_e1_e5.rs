@@ -105,3 +105,24 @@ fn e2_preconditioned_advection_is_well_conditioned() {
         );
     }
 }
+
+#[test]
+fn e3_preconditioned_features_concentrate_the_spectrum() {
+    let models = pinn_optim::paper::e3(&device());
+    for m in &models {
+        println!(
+            "E3 {}: {} params, λ*={:.2e}, κ={:.3e}, zero eigenvalues {}",
+            m.model, m.n_params, m.lambda, m.spectrum.kappa, m.spectrum.n_zero
+        );
+    }
+    let kappa = |name: &str| {
+        models
+            .iter()
+            .find(|m| m.model == name)
+            .unwrap()
+            .spectrum
+            .kappa
+    };
+    assert!(kappa("mlp") > kappa("mlp_preconditioned_features"));
+    assert!(kappa("linear_fourier_preconditioned") < 1.5);
+}

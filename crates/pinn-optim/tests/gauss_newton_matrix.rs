@@ -1,0 +1,57 @@
+//! In f64: the Gauss–Newton matrix assembled from per-row backward passes equals half the
+//! Hessian of the loss for a linear model (checked by finite differences of the gradient),
+//! and its least-squares loss is the PINN loss.
+
+use pinn_loss::pde::Poisson;
+use pinn_loss::{PinnLoss, PointsConfig, Sampler};
+use pinn_model::backend::{Backend, Dtype, autodiff_device};
+use pinn_model::{FeaturesConfig, ModelConfig, params};
+use pinn_optim::jacobian::jacobian_blocks;
+
+#[test]
+fn gauss_newton_matrix_is_half_the_hessian_for_a_linear_model() {
+    let device = autodiff_device(Backend::Flex, Dtype::F64).unwrap();
+    let mut problem = Poisson::new(1).problem("poisson1d");
+    problem.set_weight("boundary", 3.0);
+    let points = PointsConfig {
+        interior: 40,
+        boundary: 2,
+        sampler: Sampler::Halton,
+    };
+    let loss = PinnLoss::new(&problem, &points, 0, &device).unwrap();
+    let cfg = ModelConfig {
+        depth: 0,
+        features: Some(FeaturesConfig::Periodic { max_mode: 3 }),
+        ..ModelConfig::default()
+    };
+    let model = cfg.init(&[0.0], &[1.0], 1, &device).unwrap();
+    let ls = jacobian_blocks(&loss, &model, 2);
+    let theta = params::flatten(&model);
+    let l_pinn: f64 = loss.terms(&model).total().into_scalar();
+    assert!(
+        (ls.loss(&theta) - l_pinn).abs() < 1e-12 * l_pinn.max(1.0),
+        "{} vs {l_pinn}",
+        ls.loss(&theta)
+    );
+    let a = ls.matrix();
+    let grad = |t: &[f64]| {
+        let m = params::unflatten(model.clone(), t);
+        params::flatten_grads(&m, &loss.terms(&m).total().backward())
+    };
+    let h = 1e-5;
+    let n = theta.len();
+    let mut worst: f64 = 0.0;
+    let scale = (0..n).fold(0.0_f64, |m, i| m.max(a[(i, i)].abs()));
+    for j in 0..n {
+        let (mut p, mut q) = (theta.clone(), theta.clone());
+        p[j] += h;
+        q[j] -= h;
+        let (gp, gq) = (grad(&p), grad(&q));
+        for i in 0..n {
+            let hess = (gp[i] - gq[i]) / (2.0 * h);
+            worst = worst.max((hess - 2.0 * a[(i, j)]).abs() / scale);
+        }
+    }
+    println!("max |H − 2A| / max|A_ii| = {worst:e} over {n} parameters");
+    assert!(worst < 1e-7, "{worst:e}");
+}
