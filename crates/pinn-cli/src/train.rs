@@ -188,6 +188,7 @@ pub fn run(config_path: &Path, o: Overrides) -> Result<RunEnd, String> {
         Termination::MaxSteps => "max_steps".to_string(),
         Termination::Converged => "converged".to_string(),
         Termination::LineSearchFailed => "line_search_failed".to_string(),
+        Termination::Stalled => "stalled".to_string(),
         Termination::NonFinite { term, step } => format!("non_finite:{term}@{step}"),
     };
     let ms_per_step = 1e3 * wall / outcome.steps.max(1) as f64;

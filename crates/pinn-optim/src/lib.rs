@@ -1,7 +1,10 @@
 //! Optimizers for PINNs and the training loop: burn's Adam, L-BFGS with a strong-Wolfe line
-//! search over the flat parameter vector, and schedules of stages (Adam → L-BFGS).
+//! search over the flat parameter vector, Gauss–Newton with Levenberg–Marquardt damping, and
+//! schedules of stages (Adam → L-BFGS → Gauss–Newton); the spectrum of the Gauss–Newton matrix,
+//! κ-optimal weights, diagonal Fourier preconditioners and the paper's experiments.
 
 mod evaluator;
+pub mod gauss_newton;
 pub mod jacobian;
 mod lbfgs;
 pub mod line_search;
@@ -14,6 +17,7 @@ mod stage;
 mod train;
 
 pub use evaluator::{Evaluator, Terms};
+pub use gauss_newton::{GaussNewton, GaussNewtonConfig, GaussNewtonStatus};
 pub use lbfgs::{Lbfgs, LbfgsConfig, LbfgsStatus};
 pub use objective::Objective;
 pub use stage::Stage;

@@ -35,6 +35,20 @@ pub enum Stage {
         #[serde(default = "default_tol_change")]
         tolerance_change: f64,
     },
+    /// Gauss–Newton with Levenberg–Marquardt damping (dense `J̃`, one backward pass per
+    /// residual row; for models up to ~10⁴ parameters and ~10⁴ points).
+    #[serde(rename = "gauss_newton")]
+    GaussNewton {
+        /// Iterations in this stage.
+        steps: usize,
+        /// Initial damping relative to `max_i A_ii`.
+        #[serde(default = "default_damping")]
+        damping: f64,
+    },
+}
+
+fn default_damping() -> f64 {
+    crate::GaussNewtonConfig::default().damping
 }
 
 fn default_lr() -> f64 {
@@ -54,14 +68,18 @@ impl Stage {
     /// Steps in this stage.
     pub fn steps(&self) -> usize {
         match self {
-            Self::Adam { steps, .. } | Self::Lbfgs { steps, .. } => *steps,
+            Self::Adam { steps, .. }
+            | Self::Lbfgs { steps, .. }
+            | Self::GaussNewton { steps, .. } => *steps,
         }
     }
 
     /// Override the number of steps.
     pub fn with_steps(mut self, n: usize) -> Self {
         match &mut self {
-            Self::Adam { steps, .. } | Self::Lbfgs { steps, .. } => *steps = n,
+            Self::Adam { steps, .. }
+            | Self::Lbfgs { steps, .. }
+            | Self::GaussNewton { steps, .. } => *steps = n,
         }
         self
     }
@@ -71,6 +89,7 @@ impl Stage {
         match self {
             Self::Adam { .. } => "adam",
             Self::Lbfgs { .. } => "lbfgs",
+            Self::GaussNewton { .. } => "gauss_newton",
         }
     }
 
@@ -94,6 +113,13 @@ impl Stage {
                 if *history == 0 {
                     return Err(format!(
                         "{at}.history must be at least 1 (e.g. history = 50)"
+                    ));
+                }
+            }
+            Self::GaussNewton { damping, .. } => {
+                if !(*damping > 0.0 && damping.is_finite()) {
+                    return Err(format!(
+                        "{at}.damping must be positive (got {damping}); e.g. damping = 1e-3"
                     ));
                 }
             }

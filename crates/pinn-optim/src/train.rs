@@ -9,6 +9,8 @@ use pinn_loss::{L2Error, PinnLoss};
 use pinn_model::{Field, params};
 
 use crate::evaluator::Evaluator;
+use crate::gauss_newton::{GaussNewton, GaussNewtonConfig, GaussNewtonStatus};
+use crate::jacobian::jacobian_blocks;
 use crate::lbfgs::{Lbfgs, LbfgsConfig, LbfgsStatus};
 use crate::stage::Stage;
 
@@ -21,6 +23,8 @@ pub enum Termination {
     Converged,
     /// The L-BFGS line search found no acceptable step (usually the round-off floor).
     LineSearchFailed,
+    /// Gauss–Newton found no damping that decreases the loss (the round-off floor).
+    Stalled,
     /// A loss term became NaN or ±∞ at `step`; the model is the one of step `step − 1`.
     NonFinite {
         /// The first non-finite term.
@@ -224,6 +228,47 @@ pub fn train<M: Field + Sync>(
                         LbfgsStatus::LineSearchFailed => Some(Termination::LineSearchFailed),
                     };
                     if ended.is_some() {
+                        break;
+                    }
+                }
+                ended
+            }
+            Stage::GaussNewton { steps, damping } => {
+                let mut gn = GaussNewton::new(GaussNewtonConfig {
+                    damping: *damping,
+                    ..GaussNewtonConfig::default()
+                });
+                let template = model.clone();
+                let mut ended = None;
+                for _ in 0..*steps {
+                    let blocks = jacobian_blocks(loss, &model, settings.threads);
+                    let theta = params::flatten(&model);
+                    let (next, _, status) = gn.step(&blocks, &theta, |t| {
+                        let value = sum(&eval.terms(&params::unflatten(template.clone(), t)));
+                        if value.is_finite() {
+                            value
+                        } else {
+                            f64::INFINITY
+                        }
+                    });
+                    step += 1;
+                    model = params::unflatten(template.clone(), &next);
+                    let terms = eval.terms(&model);
+                    let stalled = status == GaussNewtonStatus::Stalled;
+                    let rel = (eval_due(step) || stalled)
+                        .then(|| l2.map(|e| e.relative(&model)))
+                        .flatten();
+                    report(
+                        observer,
+                        step,
+                        total_steps,
+                        "gauss_newton",
+                        &terms,
+                        rel,
+                        &model,
+                    );
+                    if stalled {
+                        ended = Some(Termination::Stalled);
                         break;
                     }
                 }

@@ -55,3 +55,44 @@ fn gauss_newton_matrix_is_half_the_hessian_for_a_linear_model() {
     println!("max |H − 2A| / max|A_ii| = {worst:e} over {n} parameters");
     assert!(worst < 1e-7, "{worst:e}");
 }
+
+#[test]
+fn gauss_newton_trains_poisson1d_to_1e_5() {
+    use pinn_loss::L2Error;
+    use pinn_optim::{Stage, TrainSettings, train};
+    let device = autodiff_device(Backend::Flex, Dtype::F64).unwrap();
+    let mut problem = Poisson::new(1).problem("poisson1d");
+    problem.set_weight("boundary", 10.0);
+    let points = PointsConfig {
+        interior: 128,
+        boundary: 2,
+        sampler: Sampler::Grid,
+    };
+    let loss = PinnLoss::new(&problem, &points, 0, &device).unwrap();
+    let cfg = ModelConfig {
+        width: 20,
+        depth: 2,
+        ..ModelConfig::default()
+    };
+    let model = cfg.init(&[0.0], &[1.0], 0, &device).unwrap();
+    let l2 = L2Error::on_grid(&problem, 512, &device).unwrap();
+    let mut settings = TrainSettings::new(vec![
+        Stage::Adam {
+            steps: 200,
+            lr: 1e-2,
+            lr_final: Some(1e-3),
+        },
+        Stage::GaussNewton {
+            steps: 200,
+            damping: 1e-3,
+        },
+    ]);
+    settings.eval_every = 50;
+    let out = train(model, &loss, &settings, Some(&l2), &mut ());
+    let rel = out.rel_l2.unwrap();
+    println!(
+        "poisson1d, Adam 200 + Gauss–Newton: rel. L2 {rel:.3e}, loss {:.3e} after {} steps",
+        out.loss, out.steps
+    );
+    assert!(rel <= 1e-5, "rel. L2 {rel:e} ({:?})", out.termination);
+}
