@@ -127,11 +127,12 @@ pub fn run(config_path: &Path, o: Overrides) -> Result<RunEnd, String> {
         problem.set_weight(term, *w);
     }
     let loss = PinnLoss::new(&problem, &config.points, config.seed, &device)?;
-    let model = config.model.init(
+    let model = config.model.init_with_symbol(
         problem.domain.lo(),
         problem.domain.hi(),
         config.seed,
         &device,
+        &|w| problem.residual.symbol(w),
     )?;
     let l2 = L2Error::on_grid(&problem, config.train.eval_grid, &device);
     let n_params = model.num_params();

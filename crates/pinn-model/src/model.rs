@@ -78,6 +78,10 @@ pub enum FeaturesConfig {
     Periodic {
         /// Largest integer frequency per coordinate.
         max_mode: usize,
+        /// Scale each mode by `|d(ω_min)| / |d(ω)|`, `d` the symbol of the PDE's operator
+        /// ("MLP + preconditioned Fourier features"; needs [`ModelConfig::init_with_symbol`]).
+        #[serde(default)]
+        precondition: bool,
     },
     /// Random Fourier features `ω ~ N(0, σ² I)`.
     Random {
@@ -141,7 +145,7 @@ impl ModelConfig {
             );
         }
         match &self.features {
-            Some(FeaturesConfig::Periodic { max_mode: 0 }) => {
+            Some(FeaturesConfig::Periodic { max_mode: 0, .. }) => {
                 Err("model.features.max_mode must be at least 1".into())
             }
             Some(FeaturesConfig::Random { count, sigma })
@@ -161,18 +165,60 @@ impl ModelConfig {
         seed: u64,
         device: &Device,
     ) -> Result<Model, String> {
+        self.init_with_symbol(lo, hi, seed, device, &|_| None)
+    }
+
+    /// [`ModelConfig::init`] with the symbol `d(ω)` of the PDE's operator, which preconditioned
+    /// features (`precondition = true`) scale by: `p_ω = |d(ω_min)| / |d(ω)|` with `ω_min` the
+    /// mode of smallest non-zero `|d|` (so the lowest mode keeps scale 1 and `p` decays like
+    /// the inverse symbol), 1 where `d` vanishes, and 0.1 on the constant feature
+    /// (De Ryck et al., ICLR 2024, §4 and paper-notes §2).
+    pub fn init_with_symbol(
+        &self,
+        lo: &[f64],
+        hi: &[f64],
+        seed: u64,
+        device: &Device,
+        symbol: &dyn Fn(&[f64]) -> Option<f64>,
+    ) -> Result<Model, String> {
         self.validate()?;
         let dim = lo.len();
         let mut rng = Seeded::new(seed);
         let features = self.features.as_ref().map(|f| match f {
-            FeaturesConfig::Periodic { max_mode } => {
+            FeaturesConfig::Periodic {
+                max_mode,
+                precondition,
+            } => {
                 let lengths: Vec<f64> = lo.iter().zip(hi).map(|(a, b)| b - a).collect();
-                FourierFeatures::periodic(&lengths, *max_mode, true, device)
+                let f = FourierFeatures::periodic(&lengths, *max_mode, true, device);
+                if !precondition {
+                    return Ok::<_, String>(f);
+                }
+                let d: Vec<f64> = f
+                    .modes()
+                    .iter()
+                    .map(|w| symbol(w).map(f64::abs))
+                    .collect::<Option<_>>()
+                    .ok_or_else(|| {
+                        "model.features.precondition needs a PDE with a Fourier symbol".to_string()
+                    })?;
+                let floor = d.iter().fold(0.0_f64, |m, v| m.max(*v)) * 1e-12;
+                let smallest = d
+                    .iter()
+                    .copied()
+                    .filter(|v| *v > floor)
+                    .fold(f64::INFINITY, f64::min);
+                let p: Vec<f64> = d
+                    .iter()
+                    .map(|&v| if v > floor { smallest / v } else { 1.0 })
+                    .collect();
+                Ok(f.with_mode_scaling(0.1, &p))
             }
-            FeaturesConfig::Random { count, sigma } => {
-                FourierFeatures::random(dim, *count, *sigma, &mut rng, device)
-            }
+            FeaturesConfig::Random { count, sigma } => Ok(FourierFeatures::random(
+                dim, *count, *sigma, &mut rng, device,
+            )),
         });
+        let features = features.transpose()?;
         Ok(match features {
             None => Model::Mlp(Mlp::new(
                 dim,

@@ -203,7 +203,10 @@ fn mlps_with_every_activation() {
 #[test]
 fn fourier_mlp_and_random_features() {
     for features in [
-        FeaturesConfig::Periodic { max_mode: 2 },
+        FeaturesConfig::Periodic {
+            max_mode: 2,
+            precondition: false,
+        },
         FeaturesConfig::Random {
             count: 8,
             sigma: 2.0,

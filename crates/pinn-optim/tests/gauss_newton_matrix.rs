@@ -21,7 +21,10 @@ fn gauss_newton_matrix_is_half_the_hessian_for_a_linear_model() {
     let loss = PinnLoss::new(&problem, &points, 0, &device).unwrap();
     let cfg = ModelConfig {
         depth: 0,
-        features: Some(FeaturesConfig::Periodic { max_mode: 3 }),
+        features: Some(FeaturesConfig::Periodic {
+            max_mode: 3,
+            precondition: false,
+        }),
         ..ModelConfig::default()
     };
     let model = cfg.init(&[0.0], &[1.0], 1, &device).unwrap();
