@@ -3,9 +3,10 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use pinn_loss::{PdeConfig, PointsConfig};
-use pinn_model::ModelConfig;
+use burn::tensor::Device;
+use pinn_loss::{PdeConfig, PinnLoss, PointsConfig, Problem};
 use pinn_model::backend::{Backend, Dtype};
+use pinn_model::{Model, ModelConfig};
 use pinn_optim::Stage;
 use serde::{Deserialize, Serialize};
 
@@ -138,6 +139,21 @@ impl Config {
             }
         }
         Ok(())
+    }
+
+    /// The problem (with the config's weights), its collocation loss on `device`, and the
+    /// model at initialisation (preconditioned features use the PDE's symbol).
+    pub fn build(&self, device: &Device) -> Result<(Problem, PinnLoss, Model), String> {
+        let mut problem = self.pde.problem()?;
+        for (term, w) in &self.weights {
+            problem.set_weight(term, *w);
+        }
+        let loss = PinnLoss::new(&problem, &self.points, self.seed, device)?;
+        let (lo, hi) = (problem.domain.lo(), problem.domain.hi());
+        let model = self
+            .model
+            .init_with_symbol(lo, hi, self.seed, device, &|w| problem.residual.symbol(w))?;
+        Ok((problem, loss, model))
     }
 
     /// The total number of steps of the schedule.

@@ -3,7 +3,6 @@
 
 use std::path::{Path, PathBuf};
 
-use pinn_loss::PinnLoss;
 use pinn_model::backend::{Backend, Dtype, autodiff_device};
 use pinn_optim::jacobian::jacobian_blocks;
 use pinn_optim::spectrum::Spectrum;
@@ -47,17 +46,7 @@ pub fn run(config_path: &Path, lambda: Lambda, out: Option<PathBuf>) -> Result<(
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     // The spectrum is f64 linear algebra on the CPU whatever the training backend.
     let device = autodiff_device(Backend::Flex, Dtype::F64)?;
-    let mut problem = config.pde.problem()?;
-    for (term, w) in &config.weights {
-        problem.set_weight(term, *w);
-    }
-    let loss = PinnLoss::new(&problem, &config.points, config.seed, &device)?;
-    let model = config.model.init(
-        problem.domain.lo(),
-        problem.domain.hi(),
-        config.seed,
-        &device,
-    )?;
+    let (problem, loss, model) = config.build(&device)?;
     let mut blocks = jacobian_blocks(&loss, &model, default_threads());
     for b in blocks.blocks.iter_mut().filter(|b| b.name != "residual") {
         b.name = "boundary".into();

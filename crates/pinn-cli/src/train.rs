@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use burn::module::Module;
 use indicatif::{ProgressBar, ProgressStyle};
-use pinn_loss::{L2Error, PinnLoss};
+use pinn_loss::L2Error;
 use pinn_model::backend::{Backend, Dtype, autodiff_device};
 use pinn_model::{Model, params};
 use pinn_optim::{Observer, Progress, Termination, TrainSettings, default_threads, train};
@@ -122,18 +122,7 @@ pub fn run(config_path: &Path, o: Overrides) -> Result<RunEnd, String> {
         .map_err(|e| format!("cannot create output directory {}: {e}", dir.display()))?;
 
     let device = autodiff_device(config.backend, config.dtype)?;
-    let mut problem = config.pde.problem()?;
-    for (term, w) in &config.weights {
-        problem.set_weight(term, *w);
-    }
-    let loss = PinnLoss::new(&problem, &config.points, config.seed, &device)?;
-    let model = config.model.init_with_symbol(
-        problem.domain.lo(),
-        problem.domain.hi(),
-        config.seed,
-        &device,
-        &|w| problem.residual.symbol(w),
-    )?;
+    let (problem, loss, model) = config.build(&device)?;
     let l2 = L2Error::on_grid(&problem, config.train.eval_grid, &device);
     let n_params = model.num_params();
     write_atomic(
