@@ -7,6 +7,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod config;
 mod files;
+mod plot;
 mod reproduce;
 mod spectrum;
 mod train;

@@ -10,6 +10,7 @@ use pinn_optim::paper::{self, LinearSetup, SweepRow};
 use serde_json::json;
 
 use crate::files::write_atomic;
+use crate::plot::{Axes, Series, line_plot};
 
 /// The experiments this build can run.
 pub const EXPERIMENTS: [&str; 5] = ["E1", "E2", "E3", "E4", "E5"];
@@ -83,7 +84,63 @@ fn sweep(
         })
         .collect();
     write_sweep(dir, key, &rows)?;
+    let label = if key == "K" {
+        "K (Fourier modes)"
+    } else {
+        "β"
+    };
+    let curve = |name: &str, f: &dyn Fn(&SweepRow) -> f64| Series {
+        name: name.into(),
+        points: rows.iter().map(|(x, r)| (*x, f(r))).collect(),
+    };
+    figure(
+        &dir.join("kappa.png"),
+        &Axes {
+            title: "condition number of A",
+            x: label,
+            y: "κ",
+            log_x: false,
+            log_y: true,
+        },
+        &[
+            curve("without P", &|r| r.kappa),
+            curve("with P", &|r| r.kappa_preconditioned),
+            curve("with P, λ = 1", &|r| r.kappa_preconditioned_lambda1),
+        ],
+    );
+    let picked = [rows.first(), rows.get(rows.len() / 2), rows.last()];
+    let mut losses = Vec::new();
+    for (x, r) in picked.into_iter().flatten() {
+        let pts = |l: &[f64]| l.iter().enumerate().map(|(i, v)| (i as f64, *v)).collect();
+        losses.push(Series {
+            name: format!("{key} = {x}, without P"),
+            points: pts(&r.losses),
+        });
+        losses.push(Series {
+            name: format!("{key} = {x}, with P"),
+            points: pts(&r.losses_preconditioned),
+        });
+    }
+    figure(
+        &dir.join("loss.png"),
+        &Axes {
+            title: "gradient descent, η = 1/λ_max",
+            x: "step",
+            y: "loss",
+            log_x: false,
+            log_y: true,
+        },
+        &losses,
+    );
     Ok(rows)
+}
+
+/// Draw a figure; a failure (e.g. no font) is reported, not fatal: the tables are written.
+fn figure(path: &Path, axes: &Axes<'_>, series: &[Series]) {
+    match line_plot(path, axes, series) {
+        Ok(()) => eprintln!("  figure {}", path.display()),
+        Err(e) => eprintln!("  warning: no figure: {e}"),
+    }
 }
 
 fn run_one(name: &str, out: &Path, device: &Device) -> Result<(), String> {
@@ -135,6 +192,31 @@ fn run_one(name: &str, out: &Path, device: &Device) -> Result<(), String> {
                 }
             }
             write_atomic(&dir.join("spectra.csv"), csv.as_bytes())?;
+            let series: Vec<Series> = models
+                .iter()
+                .map(|m| Series {
+                    name: format!("{} (κ = {:.1e})", m.model, m.spectrum.kappa),
+                    points: m
+                        .spectrum
+                        .eigenvalues
+                        .iter()
+                        .rev()
+                        .enumerate()
+                        .map(|(i, v)| ((i + 1) as f64, v / m.spectrum.lambda_max))
+                        .collect(),
+                })
+                .collect();
+            figure(
+                &dir.join("spectra.png"),
+                &Axes {
+                    title: "eigenvalues of A / λ_max, descending",
+                    x: "index",
+                    y: "λ_i / λ_max",
+                    log_x: true,
+                    log_y: true,
+                },
+                &series,
+            );
             json!({
                 "experiment": name,
                 "models": models.iter().map(|m| json!({
@@ -158,6 +240,34 @@ fn run_one(name: &str, out: &Path, device: &Device) -> Result<(), String> {
                 ));
             }
             write_atomic(&dir.join("kappa_vs_lambda.csv"), csv.as_bytes())?;
+            let mut series = Vec::new();
+            for k in [2, 5, 10] {
+                let pick = |f: &dyn Fn(&paper::LambdaRow) -> f64| -> Vec<(f64, f64)> {
+                    rows.iter()
+                        .filter(|r| r.k == k)
+                        .map(|r| (r.lambda, f(r)))
+                        .collect()
+                };
+                series.push(Series {
+                    name: format!("K = {k}, without P"),
+                    points: pick(&|r| r.kappa),
+                });
+                series.push(Series {
+                    name: format!("K = {k}, with P"),
+                    points: pick(&|r| r.kappa_preconditioned),
+                });
+            }
+            figure(
+                &dir.join("kappa_vs_lambda.png"),
+                &Axes {
+                    title: "κ(A) against the boundary weight λ",
+                    x: "λ",
+                    y: "κ",
+                    log_x: true,
+                    log_y: true,
+                },
+                &series,
+            );
             json!({ "experiment": name, "rows": rows })
         }
         other => {
