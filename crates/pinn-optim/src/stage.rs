@@ -35,6 +35,15 @@ pub enum Stage {
         #[serde(default = "default_tol_change")]
         tolerance_change: f64,
     },
+    /// Plain gradient descent `θ ← θ − η ∇L` (the dynamics the operator view analyses; with
+    /// preconditioned features it is preconditioned gradient descent).
+    #[serde(rename = "gd")]
+    GradientDescent {
+        /// Steps in this stage.
+        steps: usize,
+        /// The step `η`.
+        lr: f64,
+    },
     /// Gauss–Newton with Levenberg–Marquardt damping (dense `J̃`, one backward pass per
     /// residual row; for models up to ~10⁴ parameters and ~10⁴ points).
     #[serde(rename = "gauss_newton")]
@@ -70,7 +79,8 @@ impl Stage {
         match self {
             Self::Adam { steps, .. }
             | Self::Lbfgs { steps, .. }
-            | Self::GaussNewton { steps, .. } => *steps,
+            | Self::GaussNewton { steps, .. }
+            | Self::GradientDescent { steps, .. } => *steps,
         }
     }
 
@@ -79,17 +89,19 @@ impl Stage {
         match &mut self {
             Self::Adam { steps, .. }
             | Self::Lbfgs { steps, .. }
-            | Self::GaussNewton { steps, .. } => *steps = n,
+            | Self::GaussNewton { steps, .. }
+            | Self::GradientDescent { steps, .. } => *steps = n,
         }
         self
     }
 
-    /// `adam` or `lbfgs`.
+    /// `adam`, `lbfgs`, `gd` or `gauss_newton`.
     pub fn name(&self) -> &'static str {
         match self {
             Self::Adam { .. } => "adam",
             Self::Lbfgs { .. } => "lbfgs",
             Self::GaussNewton { .. } => "gauss_newton",
+            Self::GradientDescent { .. } => "gd",
         }
     }
 
@@ -114,6 +126,11 @@ impl Stage {
                     return Err(format!(
                         "{at}.history must be at least 1 (e.g. history = 50)"
                     ));
+                }
+            }
+            Self::GradientDescent { lr, .. } => {
+                if !(*lr > 0.0 && lr.is_finite()) {
+                    return Err(format!("{at}.lr must be positive (got {lr})"));
                 }
             }
             Self::GaussNewton { damping, .. } => {

@@ -233,6 +233,37 @@ pub fn train<M: Field + Sync>(
                 }
                 ended
             }
+            Stage::GradientDescent { steps, lr } => {
+                let template = model.clone();
+                let mut theta = params::flatten(&model);
+                let (mut terms, mut grad) = eval.value_grad(&model);
+                if let Some(term) = first_non_finite(&terms) {
+                    termination = Termination::NonFinite {
+                        term,
+                        step: step + 1,
+                    };
+                    break 'stages;
+                }
+                for _ in 0..*steps {
+                    step += 1;
+                    let rel = eval_due(step)
+                        .then(|| l2.map(|e| e.relative(&model)))
+                        .flatten();
+                    report(observer, step, total_steps, "gd", &terms, rel, &model);
+                    let next: Vec<f64> = theta.iter().zip(&grad).map(|(t, g)| t - lr * g).collect();
+                    let candidate = params::unflatten(template.clone(), &next);
+                    let (next_terms, next_grad) = eval.value_grad(&candidate);
+                    if let Some(term) = first_non_finite(&next_terms) {
+                        termination = Termination::NonFinite {
+                            term,
+                            step: step + 1,
+                        };
+                        break 'stages;
+                    }
+                    (model, theta, terms, grad) = (candidate, next, next_terms, next_grad);
+                }
+                None
+            }
             Stage::GaussNewton { steps, damping } => {
                 let mut gn = GaussNewton::new(GaussNewtonConfig {
                     damping: *damping,
