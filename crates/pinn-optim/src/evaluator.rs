@@ -31,16 +31,32 @@ impl Evaluator {
         self.shards.len()
     }
 
-    /// Run `f` on every shard, on its own thread when there are several.
-    fn map<T: Send>(&self, f: impl Fn(&PinnLoss) -> T + Sync) -> Vec<T> {
+    /// Run `f(shard, model)` on every shard, on its own thread when there are several.
+    ///
+    /// Each extra thread gets its own copy of the parameters (fresh autodiff leaves with the
+    /// same parameter ids): shards whose graphs shared leaves made burn's autodiff merge the
+    /// graphs across threads, which deadlocked with three or more threads.
+    fn map<M: Field + Sync, T: Send>(
+        &self,
+        model: &M,
+        f: impl Fn(&PinnLoss, &M) -> T + Sync,
+    ) -> Vec<T> {
         if self.shards.len() == 1 {
-            return vec![f(&self.shards[0])];
+            return vec![f(&self.shards[0], model)];
         }
+        let theta = params::flatten(model);
+        let copies: Vec<M> = (1..self.shards.len())
+            .map(|_| params::unflatten(model.clone(), &theta))
+            .collect();
         std::thread::scope(|scope| {
             let handles: Vec<_> = self
                 .shards
                 .iter()
-                .map(|shard| scope.spawn(|| f(shard)))
+                .zip(std::iter::once(model).chain(copies.iter()))
+                .map(|(shard, m)| {
+                    let f = &f;
+                    scope.spawn(move || f(shard, m))
+                })
                 .collect();
             handles
                 .into_iter()
@@ -51,8 +67,8 @@ impl Evaluator {
 
     /// The loss terms of `model` (no gradient).
     pub fn terms<M: Field + Sync>(&self, model: &M) -> Terms {
-        let parts = self.map(|shard| {
-            let t = shard.terms(model);
+        let parts = self.map(model, |shard, m| {
+            let t = shard.terms(m);
             host_terms(&t.terms)
         });
         merge_terms(parts)
@@ -60,10 +76,10 @@ impl Evaluator {
 
     /// The loss terms and `∇_θ L` as burn gradients (for burn's optimizers).
     pub fn terms_and_grads<M: Field + Sync>(&self, model: &M) -> (Terms, GradientsParams) {
-        let parts = self.map(|shard| {
-            let t = shard.terms(model);
+        let parts = self.map(model, |shard, m| {
+            let t = shard.terms(m);
             let values = host_terms(&t.terms);
-            let grads = GradientsParams::from_grads(t.total().backward(), model);
+            let grads = GradientsParams::from_grads(t.total().backward(), m);
             (values, grads)
         });
         let (terms, grads): (Vec<_>, Vec<_>) = parts.into_iter().unzip();
@@ -72,11 +88,11 @@ impl Evaluator {
 
     /// `L(θ)` and `∇L(θ)` as flat vectors (for L-BFGS).
     pub fn value_grad<M: Field + Sync>(&self, model: &M) -> (Terms, Vec<f64>) {
-        let parts = self.map(|shard| {
-            let t = shard.terms(model);
+        let parts = self.map(model, |shard, m| {
+            let t = shard.terms(m);
             let values = host_terms(&t.terms);
             let grads = t.total().backward();
-            (values, params::flatten_grads(model, &grads))
+            (values, params::flatten_grads(m, &grads))
         });
         let (terms, grads): (Vec<_>, Vec<_>) = parts.into_iter().unzip();
         let mut g = vec![0.0; grads.first().map_or(0, Vec::len)];

@@ -19,7 +19,7 @@ pub fn jacobian_blocks<M: Field + Sync>(
     let theta = params::flatten(model);
     let threads = threads.clamp(1, rows.max(1));
     let chunk = rows.div_ceil(threads);
-    let work = |lo: usize, hi: usize| -> Vec<(usize, f64, Vec<f64>)> {
+    let work = |model: &M, lo: usize, hi: usize| -> Vec<(usize, f64, Vec<f64>)> {
         (lo..hi)
             .map(|i| {
                 let (term, r) = loss.weighted_rows(model, i, 1);
@@ -29,11 +29,19 @@ pub fn jacobian_blocks<M: Field + Sync>(
             })
             .collect()
     };
+    // One copy of the parameters per thread (fresh leaves): graphs sharing leaves across
+    // threads deadlock burn's autodiff (see `Evaluator`).
+    let copies: Vec<M> = (0..threads)
+        .map(|_| params::unflatten(model.clone(), &theta))
+        .collect();
     let parts: Vec<(usize, f64, Vec<f64>)> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|t| {
+        let handles: Vec<_> = copies
+            .iter()
+            .enumerate()
+            .map(|(t, m)| {
                 let (lo, hi) = (t * chunk, ((t + 1) * chunk).min(rows));
-                s.spawn(move || work(lo, hi))
+                let work = &work;
+                s.spawn(move || work(m, lo, hi))
             })
             .collect();
         handles

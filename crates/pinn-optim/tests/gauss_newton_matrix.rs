@@ -99,3 +99,53 @@ fn gauss_newton_trains_poisson1d_to_1e_5() {
     );
     assert!(rel <= 1e-5, "rel. L2 {rel:e} ({:?})", out.termination);
 }
+
+#[test]
+fn sharded_evaluation_matches_one_thread_for_any_thread_count() {
+    use pinn_optim::Evaluator;
+    let device = autodiff_device(Backend::Flex, Dtype::F64).unwrap();
+    let problem = Poisson::new(2).problem("poisson2d");
+    let points = PointsConfig {
+        interior: 200,
+        boundary: 40,
+        sampler: Sampler::Halton,
+    };
+    let loss = PinnLoss::new(&problem, &points, 0, &device).unwrap();
+    let model = ModelConfig {
+        width: 8,
+        depth: 2,
+        ..ModelConfig::default()
+    }
+    .init(&[0.0, 0.0], &[1.0, 1.0], 0, &device)
+    .unwrap();
+    let (terms1, g1) = Evaluator::new(&loss, 1).value_grad(&model);
+    // Three or more threads on shared parameter leaves used to deadlock burn's autodiff.
+    for threads in [2, 3, 5, 8] {
+        let (terms, g) = Evaluator::new(&loss, threads).value_grad(&model);
+        for ((n, a), (_, b)) in terms.iter().zip(&terms1) {
+            assert!(
+                (a - b).abs() <= 1e-12 * b.abs(),
+                "{threads} threads, {n}: {a} vs {b}"
+            );
+        }
+        let scale = g1.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
+        let err = g
+            .iter()
+            .zip(&g1)
+            .fold(0.0_f64, |m, (a, b)| m.max((a - b).abs()))
+            / scale;
+        assert!(
+            err < 1e-12,
+            "{threads} threads: gradient differs by {err:e}"
+        );
+        let blocks = jacobian_blocks(&loss, &model, threads);
+        assert_eq!(
+            blocks
+                .blocks
+                .iter()
+                .map(|b| b.jacobian.nrows())
+                .sum::<usize>(),
+            loss.num_rows()
+        );
+    }
+}
