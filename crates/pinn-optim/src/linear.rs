@@ -64,12 +64,20 @@ impl LinearLeastSquares {
 
     /// `A = Σ_b w_b J_bᵀ J_b`.
     pub fn matrix(&self) -> Mat<f64> {
-        let n = self.dim();
-        let mut a = Mat::<f64>::zeros(n, n);
-        for b in &self.blocks {
-            a += (b.jacobian.transpose() * &b.jacobian) * faer::Scale(b.weight);
-        }
-        a
+        self.grams().matrix("", 1.0)
+    }
+
+    /// The blocks' Gram matrices `w_b J_bᵀ J_b`, formed once for many `A(λ)`.
+    pub fn grams(&self) -> Grams {
+        Grams(
+            self.blocks
+                .iter()
+                .map(|b| {
+                    let g = (b.jacobian.transpose() * &b.jacobian) * faer::Scale(b.weight);
+                    (b.name.clone(), g)
+                })
+                .collect(),
+        )
     }
 
     /// `L(θ) = Σ_b w_b ‖J_b θ − y_b‖²`.
@@ -116,27 +124,40 @@ impl LinearLeastSquares {
     }
 
     /// The weight `λ` of term `name` minimising `κ(A(λ))`, by golden-section search on
-    /// `log₁₀ λ ∈ [lo, hi]`. Returns `(λ*, κ*)`. The blocks' Gram matrices `w_b J_bᵀ J_b` are
-    /// formed once; each trial λ costs one symmetric eigensolve.
+    /// `log₁₀ λ ∈ [lo, hi]`. Returns `(λ*, κ*)`.
     pub fn kappa_optimal_lambda(&self, name: &str, lo: f64, hi: f64) -> (f64, f64) {
-        let grams: Vec<(bool, Mat<f64>)> = self
-            .blocks
-            .iter()
-            .map(|b| {
-                (
-                    b.name == name,
-                    (b.jacobian.transpose() * &b.jacobian) * faer::Scale(b.weight),
-                )
-            })
-            .collect();
+        self.grams().kappa_optimal_lambda(name, lo, hi)
+    }
+}
+
+/// Per-block Gram matrices `w_b J_bᵀ J_b`: `A(λ)` for any weight of one term, and the
+/// preconditioned `P A P`, in `O(n²)` each instead of a product with the `rows × n` blocks.
+#[derive(Clone, Debug)]
+pub struct Grams(Vec<(String, Mat<f64>)>);
+
+impl Grams {
+    /// `A(λ) = Σ_b λ_b w_b J_bᵀ J_b` with `λ_b = λ` for the term `name`, 1 otherwise.
+    pub fn matrix(&self, name: &str, lambda: f64) -> Mat<f64> {
+        let n = self.0.first().map_or(0, |(_, g)| g.nrows());
+        let mut a = Mat::<f64>::zeros(n, n);
+        for (b, g) in &self.0 {
+            a += g * faer::Scale(if b == name { lambda } else { 1.0 });
+        }
+        a
+    }
+
+    /// The Gram matrices of `θ = Pθ'`, `P = diag(p)`: `P G P`.
+    pub fn preconditioned(&self, p: &[f64]) -> Self {
+        let scale =
+            |g: &Mat<f64>| Mat::from_fn(g.nrows(), g.ncols(), |i, j| p[i] * g[(i, j)] * p[j]);
+        Grams(self.0.iter().map(|(b, g)| (b.clone(), scale(g))).collect())
+    }
+
+    /// The weight `λ` of term `name` minimising `κ(A(λ))`, by golden-section search on
+    /// `log₁₀ λ ∈ [lo, hi]`; each trial costs one symmetric eigensolve. Returns `(λ*, κ*)`.
+    pub fn kappa_optimal_lambda(&self, name: &str, lo: f64, hi: f64) -> (f64, f64) {
         let kappa = |log_l: f64| {
-            let lambda = 10f64.powf(log_l);
-            let n = self.dim();
-            let mut a = Mat::<f64>::zeros(n, n);
-            for (weighted, g) in &grams {
-                a += g * faer::Scale(if *weighted { lambda } else { 1.0 });
-            }
-            Spectrum::of(&a).map_or(f64::INFINITY, |s| s.kappa)
+            Spectrum::of(&self.matrix(name, 10f64.powf(log_l))).map_or(f64::INFINITY, |s| s.kappa)
         };
         let (x, k) = golden_section(kappa, lo, hi, 1e-3);
         (10f64.powf(x), k)

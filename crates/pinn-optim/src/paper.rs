@@ -18,7 +18,7 @@ use pinn_loss::pde::{Advection, Poisson};
 use pinn_model::{FourierFeatures, Jet, JetSpec, SecondOrder};
 use serde::Serialize;
 
-use crate::linear::{Block, LinearLeastSquares};
+use crate::linear::{Block, Grams, LinearLeastSquares};
 use crate::precondition::{ZeroModes, diagonal_preconditioner, feature_rows, operator_rows};
 use crate::spectrum::Spectrum;
 
@@ -71,6 +71,28 @@ fn basis(k: usize, device: &Device) -> FourierFeatures {
 
 const POINTS: usize = 1000;
 
+/// A 1D setup on E1's grid: the interior block of `residual`, the given boundary block, `P`,
+/// and the exact solution for the rel. L² error.
+fn setup_1d(
+    features: &FourierFeatures,
+    residual: &dyn Residual,
+    boundary: Block,
+    p: Vec<f64>,
+    exact: impl Fn(f64) -> f64,
+    device: &Device,
+) -> LinearSetup {
+    let grid = grid(POINTS);
+    LinearSetup {
+        problem: LinearLeastSquares {
+            blocks: vec![interior_block(features, residual, device), boundary],
+        },
+        weighted: "boundary",
+        p,
+        values: feature_rows(features, &column(&grid, device), None),
+        exact: grid.iter().map(|&x| exact(x)).collect(),
+    }
+}
+
 fn interior_block(features: &FourierFeatures, residual: &dyn Residual, device: &Device) -> Block {
     let xs = grid(POINTS);
     let jacobian = operator_rows(features, residual, &column(&xs, device));
@@ -100,16 +122,14 @@ pub fn e1_setup(k: usize, device: &Device) -> LinearSetup {
         resonant: 1.0,
     };
     let p = diagonal_preconditioner(&features, &residual, zero).expect("Poisson has a symbol");
-    let grid = grid(POINTS);
-    LinearSetup {
-        problem: LinearLeastSquares {
-            blocks: vec![interior_block(&features, &residual, device), boundary],
-        },
-        weighted: "boundary",
+    setup_1d(
+        &features,
+        &residual,
+        boundary,
         p,
-        values: feature_rows(&features, &column(&grid, device), None),
-        exact: grid.iter().map(|x| (4.0 * x).sin()).collect(),
-    }
+        |x| (4.0 * x).sin(),
+        device,
+    )
 }
 
 /// `u'' + ω²u = 0` in 1D; symbol `ω² − |k|²`.
@@ -175,16 +195,14 @@ pub fn e5_setup_with(k: usize, resonant: f64, device: &Device) -> LinearSetup {
         let sin_index = usize::from(features.has_constant()) + features.modes().len() + m;
         p[sin_index] /= omega;
     }
-    let grid = grid(POINTS);
-    LinearSetup {
-        problem: LinearLeastSquares {
-            blocks: vec![interior_block(&features, &residual, device), boundary],
-        },
-        weighted: "boundary",
+    setup_1d(
+        &features,
+        &residual,
+        boundary,
         p,
-        values: feature_rows(&features, &column(&grid, device), None),
-        exact: grid.iter().map(|x| (omega * x).cos()).collect(),
-    }
+        |x| (omega * x).cos(),
+        device,
+    )
 }
 
 /// E2's problem at speed `β`: `u_t + 2πβ u_x = 0`, `x ∈ [0, 2π]` periodic, `t ∈ [0, 1]`,
@@ -302,16 +320,22 @@ pub fn sweep_row(k: usize, setup: &LinearSetup, steps: usize) -> SweepRow {
     let base = &setup.problem;
     let pre = base.preconditioned(&setup.p);
     let term = setup.weighted;
-    let (lambda, kappa) = base.kappa_optimal_lambda(term, -4.0, 8.0);
-    let (lambda_p, kappa_p) = pre.kappa_optimal_lambda(term, -4.0, 8.0);
-    let kappa_p1 = Spectrum::of(&pre.matrix()).map_or(f64::INFINITY, |s| s.kappa);
-    let run = |problem: &LinearLeastSquares, lambda: f64| {
+    // Every A(λ) below comes from the Gram matrices, formed once.
+    let grams = base.grams();
+    let grams_p = grams.preconditioned(&setup.p);
+    let (lambda, kappa) = grams.kappa_optimal_lambda(term, -4.0, 8.0);
+    let (lambda_p, kappa_p) = grams_p.kappa_optimal_lambda(term, -4.0, 8.0);
+    let kappa_p1 = Spectrum::of(&grams_p.matrix(term, 1.0)).map_or(f64::INFINITY, |s| s.kappa);
+    let run = |problem: &LinearLeastSquares, grams: &Grams, lambda: f64| {
+        let eta = 1.0
+            / Spectrum::of(&grams.matrix(term, lambda))
+                .expect("PSD")
+                .lambda_max;
         let problem = problem.with_lambda(term, lambda);
-        let eta = 1.0 / Spectrum::of(&problem.matrix()).expect("PSD").lambda_max;
         problem.gradient_descent(&vec![0.0; problem.dim()], eta, steps)
     };
-    let (losses, theta) = run(base, lambda);
-    let (losses_p, theta_p) = run(&pre, lambda_p);
+    let (losses, theta) = run(base, &grams, lambda);
+    let (losses_p, theta_p) = run(&pre, &grams_p, lambda_p);
     let theta_p: Vec<f64> = theta_p.iter().zip(&setup.p).map(|(t, p)| t * p).collect();
     let first_below = |l: &[f64]| l.iter().position(|&v| v <= 1e-10);
     SweepRow {
