@@ -46,6 +46,7 @@ fn bench(backend: Backend, dtype: Dtype, steps: usize) -> Result<String, String>
         depth: 4,
         activation: Activation::Tanh,
         features: None,
+        hard_constraints: false,
     };
     let mut model = config.init(problem.domain.lo(), problem.domain.hi(), 0, &device)?;
     let eval = Evaluator::new(&loss, threads);

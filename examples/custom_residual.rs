@@ -76,6 +76,7 @@ fn main() -> Result<(), String> {
         ],
         eval_every: 100,
         threads: default_threads(),
+        balance: None,
     };
     let out = train(model, &loss, &settings, l2.as_ref(), &mut ());
     println!(

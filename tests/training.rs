@@ -35,6 +35,7 @@ fn schedule(adam: usize, lbfgs: usize) -> TrainSettings {
         ],
         eval_every: 100,
         threads: default_threads(),
+        balance: None,
     }
 }
 
@@ -53,6 +54,7 @@ fn poisson2d_trains_to_one_percent() {
         depth: 3,
         activation: Activation::Tanh,
         features: None,
+        hard_constraints: false,
     };
     let model = cfg.init(&[0.0, 0.0], &[1.0, 1.0], 0, &device()).unwrap();
     let l2 = L2Error::on_grid(&problem, 64, &device()).unwrap();
@@ -155,6 +157,7 @@ fn non_finite_loss_stops_with_the_term_and_keeps_the_last_good_model() {
         }],
         eval_every: 1,
         threads: 1,
+        balance: None,
     };
     let out = train(model, &loss, &settings, None, &mut ());
     match &out.termination {

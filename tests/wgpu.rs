@@ -1,5 +1,6 @@
 //! wgpu in f32 against flex in f32: the same seeded model and points give the same loss, and
-//! a few Adam steps lower it. Compiled with `--features wgpu`; runs only when
+//! a few Adam steps lower it; the second-order machinery (hard-constraint ansatz, per-sample
+//! Jacobian probes, parameter-tangent products, Gauss–Newton steps) runs on wgpu and agrees. Compiled with `--features wgpu`; runs only when
 //! `PINN_TEST_WGPU=1` (the first step compiles shaders: minutes on lavapipe, seconds on a GPU).
 
 #![cfg(feature = "wgpu")]
@@ -49,4 +50,102 @@ fn wgpu_matches_flex_in_f32() {
         assert!((a - b).abs() <= 1e-3 * a.abs(), "flex {a} vs wgpu {b}");
     }
     assert!(gpu[4] < gpu[0], "Adam lowers the loss on wgpu");
+}
+
+/// Heat equation under the hard-constraint ansatz: `J̃v` from tangent probes, the per-sample
+/// Jacobian's `A v`, and the losses of 3 Gauss–Newton steps (dense, then matrix-free).
+fn second_order(backend: Backend) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+    use pinn::optim::jacobian::{jacobian_blocks, jvp};
+    use pinn::optim::{Solver, Stage, TrainSettings, train};
+    let device = autodiff_device(backend, Dtype::F32).unwrap();
+    let problem = pinn::loss::pde::PdeConfig::Heat1d { nu: 0.1 }
+        .problem()
+        .unwrap();
+    let points = PointsConfig {
+        interior: 200,
+        boundary: 1,
+        sampler: Sampler::Halton,
+    };
+    let loss = PinnLoss::new(&problem.without_conditions(), &points, 0, &device).unwrap();
+    let cfg = ModelConfig {
+        width: 12,
+        depth: 2,
+        hard_constraints: true,
+        ..ModelConfig::default()
+    };
+    let model = cfg
+        .init_constrained(
+            problem.ansatz().unwrap(),
+            &[0.0, 0.0],
+            &[1.0, 1.0],
+            0,
+            &device,
+            &|_| None,
+        )
+        .unwrap();
+    let n = burn::module::Module::num_params(&model);
+    let v: Vec<f64> = (0..n).map(|i| ((i * 37) % 11) as f64 / 5.0 - 1.0).collect();
+    let (_, jv) = jvp(&loss, &model, &v, 1).unwrap();
+    let a = jacobian_blocks(&loss, &model, 1).matrix();
+    let av: Vec<f64> = (0..n)
+        .map(|i| (0..n).map(|j| a[(i, j)] * v[j]).sum())
+        .collect();
+    let mut losses = Vec::new();
+    for solver in [Solver::Cholesky, Solver::Cg] {
+        let Stage::GaussNewton {
+            steps,
+            damping,
+            step_sizes,
+            cg_iterations,
+            cg_tolerance,
+            ..
+        } = Stage::gauss_newton(3)
+        else {
+            unreachable!()
+        };
+        let mut settings = TrainSettings::new(vec![Stage::GaussNewton {
+            steps,
+            damping,
+            solver,
+            step_sizes,
+            cg_iterations,
+            cg_tolerance,
+        }]);
+        settings.threads = 1;
+        losses.push(train(model.clone(), &loss, &settings, None, &mut ()).loss);
+    }
+    let initial: f64 = loss.terms(&model).total().into_scalar();
+    losses.insert(0, initial);
+    (jv, av, losses)
+}
+
+#[test]
+fn second_order_training_runs_on_wgpu() {
+    if std::env::var("PINN_TEST_WGPU").as_deref() != Ok("1") {
+        eprintln!("skipped: set PINN_TEST_WGPU=1 to run the wgpu test");
+        return;
+    }
+    let (jv_cpu, av_cpu, l_cpu) = second_order(Backend::Flex);
+    let (jv_gpu, av_gpu, l_gpu) = second_order(Backend::Wgpu);
+    let rel = |a: &[f64], b: &[f64]| {
+        let scale = a.iter().fold(0.0_f64, |m, x| m.max(x.abs()));
+        a.iter()
+            .zip(b)
+            .fold(0.0_f64, |m, (x, y)| m.max((x - y).abs()))
+            / scale
+    };
+    println!(
+        "J̃v wgpu vs flex: {:.2e}; A v: {:.2e}; losses (init, 3 GN Cholesky, 3 GN CG) flex {l_cpu:?} wgpu {l_gpu:?}",
+        rel(&jv_cpu, &jv_gpu),
+        rel(&av_cpu, &av_gpu)
+    );
+    assert!(rel(&jv_cpu, &jv_gpu) < 1e-4);
+    assert!(rel(&av_cpu, &av_gpu) < 1e-4);
+    assert!((l_cpu[0] - l_gpu[0]).abs() <= 1e-4 * l_cpu[0]);
+    for l in [&l_cpu, &l_gpu] {
+        assert!(
+            l[1] < 0.1 * l[0] && l[2] < 0.1 * l[0],
+            "Gauss–Newton lowers the loss: {l:?}"
+        );
+    }
 }

@@ -6,8 +6,11 @@ use std::path::Path;
 use burn::tensor::Device;
 use pinn_loss::{PdeConfig, PinnLoss, PointsConfig, Problem};
 use pinn_model::backend::{Backend, Dtype};
-use pinn_model::{Model, ModelConfig};
-use pinn_optim::Stage;
+use pinn_model::{Ansatz, Constrained, Model, ModelConfig};
+
+/// The model a config trains: a network, under an ansatz when constraints are hard.
+pub type RunModel = Constrained<Model>;
+use pinn_optim::{Balance, Stage};
 use serde::{Deserialize, Serialize};
 
 /// A whole run, as in `configs/*.toml`.
@@ -56,6 +59,10 @@ pub struct TrainConfig {
     /// Threads evaluating the loss (default: one per core; always 1 on wgpu).
     #[serde(default)]
     pub threads: Option<usize>,
+    /// Choose the boundary-type weights automatically: `method = "kappa_optimal"` or
+    /// `method = "grad_norm"` (with `every`, `alpha`).
+    #[serde(default)]
+    pub balance: Option<Balance>,
 }
 
 fn default_eval_every() -> usize {
@@ -70,7 +77,14 @@ impl Config {
     pub fn load(path: &Path) -> Result<Self, String> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("cannot read config {}: {e}", path.display()))?;
-        let mut config: Config = toml::from_str(&text).map_err(|e| {
+        let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned());
+        Self::parse(&text, &path.display().to_string(), stem)
+    }
+
+    /// Parse and check the text of a config; `origin` names it in errors, `stem` is the
+    /// default run name.
+    pub fn parse(text: &str, origin: &str, stem: Option<String>) -> Result<Self, String> {
+        let mut config: Config = toml::from_str(text).map_err(|e| {
             let line_no = e.span().map(|s| text[..s.start].lines().count().max(1));
             let at = line_no.map(|n| format!(":{n}")).unwrap_or_default();
             let source = line_no
@@ -84,10 +98,10 @@ impl Config {
             if msg.contains("unknown variant") && msg.contains("poisson") {
                 msg.push_str("; set [pde] name to one of the shipped problems");
             }
-            format!("{}{at}: {msg}{source}", path.display())
+            format!("{origin}{at}: {msg}{source}")
         })?;
         if config.name.is_none() {
-            config.name = path.file_stem().map(|s| s.to_string_lossy().into_owned());
+            config.name = stem;
         }
         config.validate()?;
         Ok(config)
@@ -105,6 +119,9 @@ impl Config {
         }
         for (i, s) in self.train.stages.iter().enumerate() {
             s.validate(i)?;
+        }
+        if let Some(b) = &self.train.balance {
+            b.validate()?;
         }
         if self.train.eval_every == 0 {
             return Err("train.eval_every must be at least 1".into());
@@ -142,17 +159,28 @@ impl Config {
     }
 
     /// The problem (with the config's weights), its collocation loss on `device`, and the
-    /// model at initialisation (preconditioned features use the PDE's symbol).
-    pub fn build(&self, device: &Device) -> Result<(Problem, PinnLoss, Model), String> {
+    /// model at initialisation (preconditioned features use the PDE's symbol). With
+    /// `model.hard_constraints` the ansatz satisfies the conditions and the loss is the
+    /// residual alone.
+    pub fn build(&self, device: &Device) -> Result<(Problem, PinnLoss, RunModel), String> {
         let mut problem = self.pde.problem()?;
         for (term, w) in &self.weights {
             problem.set_weight(term, *w);
         }
-        let loss = PinnLoss::new(&problem, &self.points, self.seed, device)?;
         let (lo, hi) = (problem.domain.lo(), problem.domain.hi());
+        let symbol = |w: &[f64]| problem.residual.symbol(w);
+        let (ansatz, trained) = if self.model.hard_constraints {
+            let ansatz = problem
+                .ansatz()
+                .map_err(|e| format!("model.hard_constraints: {e}"))?;
+            (ansatz, problem.without_conditions())
+        } else {
+            (Ansatz::none(problem.domain.dim()), problem.clone())
+        };
         let model = self
             .model
-            .init_with_symbol(lo, hi, self.seed, device, &|w| problem.residual.symbol(w))?;
+            .init_constrained(ansatz, lo, hi, self.seed, device, &symbol)?;
+        let loss = PinnLoss::new(&trained, &self.points, self.seed, device)?;
         Ok((problem, loss, model))
     }
 

@@ -5,6 +5,7 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod bench;
 mod config;
 mod files;
 mod plot;
@@ -65,6 +66,21 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Benchmarks: `accuracy` trains each benchmark problem (configs/accuracy/) in f64 and
+    /// writes DIR/accuracy.jsonl with the relative L² error beside its target.
+    Bench {
+        /// Which benchmark (`accuracy`).
+        which: Benchmark,
+        /// A few steps per problem: checks the pipeline, not the targets.
+        #[arg(long)]
+        quick: bool,
+        /// Run only this problem.
+        #[arg(long)]
+        only: Option<String>,
+        /// Output directory (one run directory per problem, and accuracy.jsonl).
+        #[arg(long, default_value = "runs/bench")]
+        out: PathBuf,
+    },
     /// Reproduce the experiments of De Ryck et al. (ICLR 2024) in f64: E1, E2, E4, E5 or all.
     Reproduce {
         /// Which experiment.
@@ -73,6 +89,13 @@ enum Command {
         #[arg(long, default_value = "runs/reproduce")]
         out: PathBuf,
     },
+}
+
+/// The benchmarks of `pinn bench`.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum Benchmark {
+    /// Relative L² error per benchmark problem against its target.
+    Accuracy,
 }
 
 fn main() -> ExitCode {
@@ -103,6 +126,12 @@ fn main() -> ExitCode {
             out,
         } => spectrum::run(&config, lambda.unwrap_or(spectrum::Lambda::Config), out)
             .map(|()| train::RunEnd::Done),
+        Command::Bench {
+            which: Benchmark::Accuracy,
+            quick,
+            only,
+            out,
+        } => bench::accuracy(&out, quick, only.as_deref()).map(|()| train::RunEnd::Done),
         Command::Reproduce { experiment, out } => {
             reproduce::run(&experiment, &out).map(|()| train::RunEnd::Done)
         }

@@ -8,7 +8,9 @@ use burn::module::Module;
 use indicatif::{ProgressBar, ProgressStyle};
 use pinn_loss::L2Error;
 use pinn_model::backend::{Backend, Dtype, autodiff_device};
-use pinn_model::{Model, params};
+use pinn_model::params;
+
+use crate::config::RunModel;
 use pinn_optim::{Observer, Progress, Termination, TrainSettings, default_threads, train};
 use serde_json::json;
 
@@ -51,7 +53,7 @@ struct RunObserver {
 }
 
 impl RunObserver {
-    fn checkpoint(&mut self, model: &Model, step: usize, loss: f64) -> Result<(), String> {
+    fn checkpoint(&mut self, model: &RunModel, step: usize, loss: f64) -> Result<(), String> {
         let body = json!({
             "problem": self.problem,
             "step": step,
@@ -68,8 +70,8 @@ impl RunObserver {
     }
 }
 
-impl Observer<Model> for RunObserver {
-    fn observe(&mut self, p: &Progress<'_>, model: &Model) {
+impl Observer<RunModel> for RunObserver {
+    fn observe(&mut self, p: &Progress<'_>, model: &RunModel) {
         self.bar.set_position(p.step as u64);
         self.bar
             .set_message(format!("{} loss {:.3e}", p.optimizer, p.loss));
@@ -99,7 +101,12 @@ impl Observer<Model> for RunObserver {
 
 /// Run `pinn train`.
 pub fn run(config_path: &Path, o: Overrides) -> Result<RunEnd, String> {
-    let mut config = Config::load(config_path)?;
+    execute(Config::load(config_path)?, o).map(|(end, _)| end)
+}
+
+/// Train `config` with the overrides; the run directory gets `config.toml`, `metrics.csv`,
+/// `checkpoint.json` and `summary.json`, whose contents are also returned.
+pub fn execute(mut config: Config, o: Overrides) -> Result<(RunEnd, serde_json::Value), String> {
     if let Some(b) = o.backend {
         config.backend = b;
     }
@@ -161,6 +168,7 @@ pub fn run(config_path: &Path, o: Overrides) -> Result<RunEnd, String> {
         stages: config.train.stages.clone(),
         eval_every: config.train.eval_every,
         threads,
+        balance: config.train.balance.clone(),
     };
     let start = Instant::now();
     let outcome = train(model, &loss, &settings, l2.as_ref(), &mut observer);
@@ -169,6 +177,7 @@ pub fn run(config_path: &Path, o: Overrides) -> Result<RunEnd, String> {
 
     let end = match &outcome.termination {
         Termination::NonFinite { .. } => RunEnd::NonFinite,
+        Termination::Unsupported(why) => return Err(why.clone()),
         _ => {
             observer.checkpoint(&outcome.model, outcome.steps, outcome.loss)?;
             RunEnd::Done
@@ -180,6 +189,7 @@ pub fn run(config_path: &Path, o: Overrides) -> Result<RunEnd, String> {
         Termination::LineSearchFailed => "line_search_failed".to_string(),
         Termination::Stalled => "stalled".to_string(),
         Termination::NonFinite { term, step } => format!("non_finite:{term}@{step}"),
+        Termination::Unsupported(_) => unreachable!("returned above"),
     };
     let ms_per_step = 1e3 * wall / outcome.steps.max(1) as f64;
     let terms: serde_json::Map<String, serde_json::Value> = outcome
@@ -201,6 +211,7 @@ pub fn run(config_path: &Path, o: Overrides) -> Result<RunEnd, String> {
         "ms_per_step": ms_per_step,
         "n_params": n_params,
         "termination": termination,
+        "weights": outcome.weights.iter().map(|(n, w)| (n.clone(), json!(w))).collect::<serde_json::Map<_, _>>(),
     });
     write_atomic(
         &dir.join("summary.json"),
@@ -228,6 +239,7 @@ pub fn run(config_path: &Path, o: Overrides) -> Result<RunEnd, String> {
                  stopped and {kept}. Lower the learning rate or the term's weight."
             );
         }
+        _ if o.quiet => {}
         _ => println!(
             "{}: rel. L2 error {rel}, loss {:.3e}, {} steps in {:.1} s ({:.1} ms/step, {}/{}), {} parameters -> {}",
             problem.name,
@@ -241,5 +253,5 @@ pub fn run(config_path: &Path, o: Overrides) -> Result<RunEnd, String> {
             dir.display()
         ),
     }
-    Ok(end)
+    Ok((end, summary))
 }

@@ -188,3 +188,73 @@ fn blown_up_loss_exits_3_and_keeps_the_checkpoint() {
             .unwrap();
     assert!(ck["loss"].as_f64().unwrap().is_finite());
 }
+
+#[test]
+fn bad_second_order_and_balance_settings_are_rejected() {
+    let bad = VALID.replace(
+        "optimizer = \"adam\"\nsteps = 10",
+        "optimizer = \"gauss_newton\"\nsteps = 10\nstep_sizes = []",
+    );
+    rejects("step-sizes", &bad, &[], &["step_sizes", "positive"]);
+    let bad = VALID.replace(
+        "eval_every = 5",
+        "eval_every = 5\nbalance = { method = \"grad_norm\", alpha = 1.5 }",
+    );
+    rejects("balance", &bad, &[], &["train.balance.alpha", "0.9"]);
+    let bad = VALID.replace(
+        "depth = 2",
+        "depth = 2\nhard_constraints = true\nfeatures = { kind = \"random\", count = 4, sigma = 1.0 }",
+    );
+    let bad = bad.replace("poisson2d", "advection");
+    rejects(
+        "hard-features",
+        &bad,
+        &[],
+        &["model.features", "hard_constraints"],
+    );
+}
+
+#[test]
+fn quick_accuracy_bench_writes_one_json_line_per_problem() {
+    let dir = scratch("bench");
+    let out = pinn(&[
+        "bench",
+        "accuracy",
+        "--quick",
+        "--only",
+        "heat1d",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(dir.join("accuracy.jsonl")).unwrap();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 1);
+    let line = &lines[0];
+    for key in ["problem", "method", "dtype", "steps", "rel_l2", "wall_s"] {
+        assert!(line.get(key).is_some(), "missing {key} in {line}");
+    }
+    assert_eq!(line["problem"], "heat1d");
+    assert_eq!(line["dtype"], "f64");
+    assert_eq!(line["steps"], 5);
+    let rel = line["rel_l2"].as_f64().unwrap();
+    assert!(rel.is_finite() && rel > 0.0 && rel < 1.0, "{rel}");
+    assert!(dir.join("heat1d").join("summary.json").exists());
+    let bad = pinn(&[
+        "bench",
+        "accuracy",
+        "--only",
+        "burgers",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("poisson2d"));
+}

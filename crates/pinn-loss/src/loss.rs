@@ -237,18 +237,39 @@ impl PinnLoss {
         self.problem.residual.operator(&self.interior, &u) - self.source.clone()
     }
 
-    /// Number of rows of the weighted residual vector `r̃` (interior points, then every
-    /// boundary-type term's points; a periodic pair is one row).
+    /// The weights `λ` of the boundary-type terms, by name, in term order.
+    pub fn weights(&self) -> Vec<(String, f64)> {
+        self.terms
+            .iter()
+            .map(|t| (t.name.clone(), t.weight))
+            .collect()
+    }
+
+    /// Set the weight `λ` of every boundary-type term named `name`; `false` when there is none.
+    pub fn set_weight(&mut self, name: &str, weight: f64) -> bool {
+        let mut found = false;
+        for t in self.terms.iter_mut().filter(|t| t.name == name) {
+            t.weight = weight;
+            found = true;
+        }
+        found
+    }
+
+    /// Rows of each term of the weighted residual vector `r̃`, in [`PinnLoss::term_names`]
+    /// order (interior points, then every boundary-type term's points; a periodic pair is one
+    /// row).
+    pub fn term_rows(&self) -> Vec<usize> {
+        std::iter::once(self.interior.dims()[0])
+            .chain(self.terms.iter().map(|t| match &t.data {
+                TermData::Value { x, .. } => x.dims()[0],
+                TermData::Periodic { lo, .. } => lo.dims()[0],
+            }))
+            .collect()
+    }
+
+    /// Number of rows of the weighted residual vector `r̃`.
     pub fn num_rows(&self) -> usize {
-        self.interior.dims()[0]
-            + self
-                .terms
-                .iter()
-                .map(|t| match &t.data {
-                    TermData::Value { x, .. } => x.dims()[0],
-                    TermData::Periodic { lo, .. } => lo.dims()[0],
-                })
-                .sum::<usize>()
+        self.term_rows().iter().sum()
     }
 
     /// Rows `start..start + len` of the weighted residual vector `r̃`, whose squared norm is

@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 
-use crate::{Condition, Domain, Residual};
+use pinn_model::{Ansatz, Jet, JetMap, Periodic, Vanish};
+
+use crate::{Condition, Constraint, Domain, Residual};
 
 /// The exact solution `u*(x)`.
 pub type Exact = Arc<dyn Fn(&[f64]) -> f64 + Send + Sync>;
@@ -20,6 +22,9 @@ pub struct Problem {
     pub conditions: Vec<Condition>,
     /// The exact solution, for the relative L² error.
     pub exact: Option<Exact>,
+    /// A smooth extension `g̃` of the value conditions' data into the domain, as a map on
+    /// jets (`g̃ = g` on every face a value condition names); hard constraints need it.
+    pub lift: Option<JetMap>,
 }
 
 impl Problem {
@@ -31,6 +36,72 @@ impl Problem {
             domain,
             conditions: Vec::new(),
             exact: None,
+            lift: None,
+        }
+    }
+
+    /// Set the lift `g̃` of the boundary data (see [`Problem::lift`]).
+    pub fn with_lift(mut self, lift: impl Fn(&Jet) -> Jet + Send + Sync + 'static) -> Self {
+        self.lift = Some(Arc::new(lift));
+        self
+    }
+
+    /// The lift `g̃ = 0`, for problems whose value conditions have zero data.
+    pub fn with_zero_lift(self) -> Self {
+        self.with_lift(|x| x.clone().narrow(0, 1).scale(0.0))
+    }
+
+    /// The ansatz `u = g̃ + d · N(φ(x))` that satisfies every condition exactly: `d` vanishes
+    /// on the faces of the value conditions, `φ` embeds the periodic axes, `g̃` is
+    /// [`Problem::lift`]. The error says what is missing.
+    pub fn ansatz(&self) -> Result<Ansatz, String> {
+        let (lo, hi) = (self.domain.lo(), self.domain.hi());
+        let mut ansatz = Ansatz::none(self.domain.dim());
+        let mut has_values = false;
+        for c in &self.conditions {
+            match &c.constraint {
+                Constraint::Periodic { axis } => {
+                    ansatz = ansatz.with_periodic(Periodic {
+                        axis: *axis,
+                        lo: lo[*axis],
+                        period: hi[*axis] - lo[*axis],
+                    });
+                }
+                Constraint::Value { faces, .. } => {
+                    has_values = true;
+                    let mut axes: Vec<usize> = faces.iter().map(|f| f.axis).collect();
+                    axes.dedup();
+                    for axis in axes {
+                        let lower = faces.iter().any(|f| f.axis == axis && !f.upper);
+                        let upper = faces.iter().any(|f| f.axis == axis && f.upper);
+                        let (lo, hi) = (lo[axis], hi[axis]);
+                        ansatz = ansatz.with_vanishing(match (lower, upper) {
+                            (true, true) => Vanish::BothFaces { axis, lo, hi },
+                            (true, false) => Vanish::LowerFace { axis, lo, hi },
+                            _ => Vanish::UpperFace { axis, lo, hi },
+                        });
+                    }
+                }
+            }
+        }
+        if has_values {
+            let lift = self.lift.clone().ok_or_else(|| {
+                format!(
+                    "hard constraints for `{}` need a lift g̃ of its boundary data \
+                     (Problem::with_lift); use soft constraints instead",
+                    self.name
+                )
+            })?;
+            ansatz = ansatz.with_lift(lift);
+        }
+        Ok(ansatz)
+    }
+
+    /// The same problem without conditions: what remains to train under [`Problem::ansatz`].
+    pub fn without_conditions(&self) -> Self {
+        Self {
+            conditions: Vec::new(),
+            ..self.clone()
         }
     }
 

@@ -109,6 +109,7 @@ fn parameter_gradients_match_finite_differences() {
             depth: 2,
             activation: Activation::Tanh,
             features: None,
+            hard_constraints: false,
         };
         let lo = &problem.domain.lo()[..dim];
         let hi = &problem.domain.hi()[..dim];

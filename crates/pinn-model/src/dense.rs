@@ -1,10 +1,40 @@
-//! The affine layer `z = h W + b`.
+//! The affine layer `z = h W + b`, optionally carrying a [`Probe`].
 
 use burn::Tensor;
 use burn::module::{Module, Param};
 use burn::tensor::Device;
 
 use crate::{Jet, init::Seeded};
+
+/// A perturbation of a layer's parameters that differs from row to row of the batch, so that
+/// derivatives in the perturbation recover Jacobian products with ordinary reverse mode
+/// (burn 0.22 has neither forward mode nor per-sample gradients).
+///
+/// - [`Probe::Tangent`]: row `i` sees `θ + ε_i v`. Every jet stream `s` of the layer output
+///   gains `ε_i · ∂_θ s · v`, the parameter-tangent stream of direction `v`; so `∂r_i/∂ε_i`
+///   at `ε = 0` is `(J v)_i`, all rows from one backward pass of `Σ_i r_i`.
+/// - [`Probe::PerSample`]: row `i` sees `θ + Δ_i`, `Δ = 0`; the gradient of `Σ_i r_i` in
+///   `Δ_i` is row `i` of `J`, the whole Jacobian block from one backward pass.
+#[derive(Clone, Debug)]
+#[allow(clippy::large_enum_variant)] // built once per layer and pass, never stored in bulk
+pub enum Probe {
+    /// `W + ε_i V`, `b + ε_i v_b` on row `i`; `eps` is `[N, 1]`.
+    Tangent {
+        /// `V`, `[in, out]`.
+        weight: Tensor<2>,
+        /// `v_b`, `[1, out]`.
+        bias: Option<Tensor<2>>,
+        /// `ε`, `[N, 1]` (zeros, tracked).
+        eps: Tensor<2>,
+    },
+    /// `W + Δ_i`, `b + δ_i` on row `i`.
+    PerSample {
+        /// `Δ`, `[N, in, out]` (zeros, tracked).
+        weight: Tensor<3>,
+        /// `δ`, `[N, out]` (zeros, tracked).
+        bias: Option<Tensor<2>>,
+    },
+}
 
 /// `z = h W + b` with `W: [in, out]`, `b: [1, out]`.
 #[derive(Module, Debug)]
@@ -13,6 +43,8 @@ pub struct Dense {
     pub weight: Param<Tensor<2>>,
     /// `b`, `[1, out]` (absent for a purely linear layer).
     pub bias: Option<Param<Tensor<2>>>,
+    #[module(skip)]
+    probe: Option<Probe>,
 }
 
 impl Dense {
@@ -27,6 +59,7 @@ impl Dense {
         Self {
             weight: Param::from_tensor(rng.xavier(inputs, outputs, 1.0, device)),
             bias: bias.then(|| Param::from_tensor(Tensor::zeros([1, outputs], device))),
+            probe: None,
         }
     }
 
@@ -35,12 +68,59 @@ impl Dense {
         Self {
             weight: Param::from_tensor(weight),
             bias: bias.map(Param::from_tensor),
+            probe: None,
         }
     }
 
-    /// `h W + b` on a jet: `∂z = ∂h W`.
+    /// `[in, out]`.
+    pub fn shape(&self) -> [usize; 2] {
+        self.weight.val().dims()
+    }
+
+    /// Number of parameters (`W`, then `b`, in [`crate::params::flatten`] order).
+    pub fn num_parameters(&self) -> usize {
+        let [i, o] = self.shape();
+        i * o + self.bias.as_ref().map_or(0, |_| o)
+    }
+
+    /// The probe, if any.
+    pub fn probe(&self) -> Option<&Probe> {
+        self.probe.as_ref()
+    }
+
+    /// The same layer carrying `probe` (`None` removes it).
+    pub fn with_probe(mut self, probe: Option<Probe>) -> Self {
+        self.probe = probe;
+        self
+    }
+
+    /// `h W + b` on a jet: `∂z = ∂h W`; a probe adds its per-row perturbation.
     pub fn forward(&self, h: Jet) -> Jet {
         let b = self.bias.as_ref().map(|b| b.val());
-        h.linear(&self.weight.val(), b.as_ref())
+        let w = self.weight.val();
+        match &self.probe {
+            None => h.linear(&w, b.as_ref()),
+            Some(Probe::Tangent { weight, bias, eps }) => {
+                // z + ε ⊙ (h V + v_b): the tangent enters every stream through `h V`.
+                let tangent = h.clone().linear(weight, bias.as_ref());
+                h.linear(&w, b.as_ref()) + tangent.scale_rows(eps)
+            }
+            Some(Probe::PerSample { weight, bias }) => {
+                let [n, _, _] = weight.dims();
+                let per_row = |t: Tensor<2>| {
+                    let [rows, inputs] = t.dims();
+                    let t = if rows == n { t } else { t.expand([n, inputs]) };
+                    let [_, _, out] = weight.dims();
+                    t.unsqueeze_dim::<3>(1)
+                        .matmul(weight.clone())
+                        .reshape([n, out])
+                };
+                let mut delta = h.clone().map_linear(per_row);
+                if let Some(db) = bias {
+                    delta = delta.add_value(db.clone());
+                }
+                h.linear(&w, b.as_ref()) + delta
+            }
+        }
     }
 }

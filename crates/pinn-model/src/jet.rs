@@ -341,6 +341,17 @@ impl Jet {
         self.map_linear(|t| t * p.clone())
     }
 
+    /// `z · e` with a column `e: [N, 1]` constant in `x` (a per-point scaling).
+    pub fn scale_rows(self, e: &Tensor<2>) -> Self {
+        self.map_linear(|t| t * e.clone())
+    }
+
+    /// `z + c` with `c` constant in `x` (value only; `c` broadcasts against `[N, w]`).
+    pub fn add_value(mut self, c: Tensor<2>) -> Self {
+        self.value = self.value + c;
+        self
+    }
+
     /// `z + c` (value only).
     pub fn add_scalar(mut self, c: f64) -> Self {
         self.value = self.value.add_scalar(c);

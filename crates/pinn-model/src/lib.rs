@@ -17,6 +17,7 @@
 
 mod activation;
 pub mod backend;
+mod constraint;
 mod dense;
 mod fourier;
 pub mod init;
@@ -26,7 +27,8 @@ mod model;
 pub mod params;
 
 pub use activation::Activation;
-pub use dense::Dense;
+pub use constraint::{Ansatz, Constrained, JetMap, Periodic, Vanish};
+pub use dense::{Dense, Probe};
 pub use fourier::FourierFeatures;
 pub use jet::{Jet, JetSpec, SecondOrder, Stream};
 pub use mlp::{FourierMlp, Mlp};

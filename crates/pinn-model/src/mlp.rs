@@ -53,6 +53,12 @@ impl Mlp {
         last.forward(h)
     }
 
+    /// The network with `f` applied to each layer, input to output.
+    pub fn map_dense_layers(mut self, f: &mut dyn FnMut(Dense) -> Dense) -> Self {
+        self.layers = self.layers.into_iter().map(f).collect();
+        self
+    }
+
     /// Input dimension.
     pub fn input_dim(&self) -> usize {
         self.inputs

@@ -7,7 +7,10 @@ use burn::module::Module;
 use burn::tensor::Device;
 use serde::{Deserialize, Serialize};
 
-use crate::{Activation, Dense, FourierFeatures, FourierMlp, Jet, JetSpec, Mlp, init::Seeded};
+use crate::{
+    Activation, Ansatz, Constrained, Dense, FourierFeatures, FourierMlp, Jet, JetSpec, Mlp,
+    init::Seeded,
+};
 
 /// A trainable field `u(x; θ)` that propagates input jets.
 pub trait Field: Module {
@@ -21,6 +24,17 @@ pub trait Field: Module {
     fn forward(&self, x: Tensor<2>) -> Tensor<2> {
         let spec = Arc::new(JetSpec::values(self.input_dim()));
         self.forward_jet(Jet::input(x, spec)).into_value()
+    }
+
+    /// The model with `f` applied to each of its [`Dense`] layers, in parameter order (the
+    /// order of [`crate::params::flatten`]), e.g. to attach a [`crate::Probe`]. `None` when
+    /// the model has parameters outside `Dense` layers: Jacobian products then fall back to
+    /// one backward pass per residual row.
+    fn map_layers(&self, _f: &mut dyn FnMut(Dense) -> Dense) -> Option<Self>
+    where
+        Self: Sized,
+    {
+        None
     }
 }
 
@@ -68,6 +82,22 @@ impl Field for Model {
             Self::LinearFourier(m) => m.forward(x),
         }
     }
+
+    fn map_layers(&self, f: &mut dyn FnMut(Dense) -> Dense) -> Option<Self> {
+        Some(match self.clone() {
+            Self::Mlp(m) => Self::Mlp(m.map_dense_layers(f)),
+            Self::FourierMlp(FourierMlp { features, mlp }) => Self::FourierMlp(FourierMlp {
+                features,
+                mlp: mlp.map_dense_layers(f),
+            }),
+            Self::LinearFourier(LinearFourier { features, head }) => {
+                Self::LinearFourier(LinearFourier {
+                    features,
+                    head: f(head),
+                })
+            }
+        })
+    }
 }
 
 /// Which feature map feeds the network.
@@ -108,6 +138,10 @@ pub struct ModelConfig {
     /// Fourier features feeding the network (none: the network sees the coordinates).
     #[serde(default)]
     pub features: Option<FeaturesConfig>,
+    /// Satisfy the problem's conditions exactly with the ansatz `u = g̃ + d · N(φ(x))`
+    /// ([`Ansatz`]) instead of penalising them in the loss.
+    #[serde(default)]
+    pub hard_constraints: bool,
 }
 
 fn default_width() -> usize {
@@ -127,6 +161,7 @@ impl Default for ModelConfig {
             depth: default_depth(),
             activation: default_activation(),
             features: None,
+            hard_constraints: false,
         }
     }
 }
@@ -166,6 +201,34 @@ impl ModelConfig {
         device: &Device,
     ) -> Result<Model, String> {
         self.init_with_symbol(lo, hi, seed, device, &|_| None)
+    }
+
+    /// The network `N` for `ansatz` on the box `[lo, hi]`, under the ansatz: its inputs are
+    /// the embedded coordinates `φ(x)` (`cos`, `sin` of periodic axes in `[−1, 1]`).
+    pub fn init_constrained(
+        &self,
+        ansatz: Ansatz,
+        lo: &[f64],
+        hi: &[f64],
+        seed: u64,
+        device: &Device,
+        symbol: &dyn Fn(&[f64]) -> Option<f64>,
+    ) -> Result<Constrained<Model>, String> {
+        if ansatz.embedded_dim() == ansatz.dim() {
+            let net = self.init_with_symbol(lo, hi, seed, device, symbol)?;
+            return Ok(Constrained::new(net, ansatz));
+        }
+        if self.features.is_some() {
+            return Err(
+                "model.features cannot be combined with the periodic embedding of \
+                        model.hard_constraints (the embedding is already a Fourier feature); \
+                        remove one of them"
+                    .into(),
+            );
+        }
+        let (elo, ehi) = ansatz.embedded_box(lo, hi);
+        let net = self.init(&elo, &ehi, seed, device)?;
+        Ok(Constrained::new(net, ansatz))
     }
 
     /// [`ModelConfig::init`] with the symbol `d(ω)` of the PDE's operator, which preconditioned

@@ -217,6 +217,7 @@ fn fourier_mlp_and_random_features() {
             depth: 2,
             activation: Activation::Gelu,
             features: Some(features),
+            hard_constraints: false,
         };
         let m = cfg.init(&[-1.0, 0.0], &[1.0, 2.0], 9, &device()).unwrap();
         check(2, &|x| m.forward_jet(x));

@@ -1,11 +1,167 @@
-//! The Jacobian `J̃ = ∂r̃/∂θ` of a PINN's weighted residual vector, one backward pass per row
-//! (burn 0.22 has neither forward mode nor per-sample gradients), rows split over threads.
+//! The Jacobian `J̃ = ∂r̃/∂θ` of a PINN's weighted residual vector `r̃` (`L = ‖r̃‖²`) and its
+//! products `J̃v`, `J̃ᵀw`, from reverse mode alone (burn 0.22 has neither forward mode, nor grad
+//! of grad, nor per-sample gradients).
+//!
+//! A [`Probe`] in every layer makes the parameters differ from row to row:
+//!
+//! - `J̃` block by block: row `i` sees `θ + Δ_i` with leaves `Δ = 0`; one backward pass of
+//!   `Σ_i r̃_i` gives `∂r̃_i/∂Δ_i = J̃_i` for a whole block of rows (per-sample gradients).
+//! - `J̃v`: row `i` sees `θ + ε_i v`, so every jet stream carries the parameter tangent
+//!   `ε_i ∂_θ(·) v`, and one backward pass of `Σ_i r̃_i` gives `∂r̃_i/∂ε_i = (J̃v)_i`.
+//! - `J̃ᵀw`: one backward pass of `Σ_i w_i r̃_i`.
+//!
+//! Models whose parameters are not all in [`Dense`] layers fall back to one backward pass per
+//! row for `J̃`. Rows are processed in chunks spread over threads, each thread with its own copy
+//! of the parameters (graphs sharing leaves across threads deadlock burn's autodiff, see
+//! [`crate::Evaluator`]).
 
+use burn::Tensor;
+use burn::tensor::TensorData;
 use faer::Mat;
 use pinn_loss::PinnLoss;
-use pinn_model::{Field, params};
+use pinn_model::{Dense, Field, Probe, params};
 
 use crate::linear::{Block, LinearLeastSquares};
+
+/// Rows per chunk for per-sample Jacobians (bounds the `rows × params` probe memory).
+const JACOBIAN_CHUNK: usize = 256;
+
+/// A run of rows inside one term.
+#[derive(Clone, Copy, Debug)]
+struct Rows {
+    term: usize,
+    start: usize,
+    len: usize,
+}
+
+/// The rows of `r̃` cut into runs of at most `max`, never straddling two terms.
+fn row_chunks(loss: &PinnLoss, max: usize) -> Vec<Rows> {
+    let mut out = Vec::new();
+    let mut offset = 0;
+    for (term, rows) in loss.term_rows().into_iter().enumerate() {
+        let mut done = 0;
+        while done < rows {
+            let len = max.min(rows - done);
+            out.push(Rows {
+                term,
+                start: offset + done,
+                len,
+            });
+            done += len;
+        }
+        offset += rows;
+    }
+    out
+}
+
+/// `work(copy, chunk)` for every chunk, dealt round-robin to `threads` workers that each own
+/// a copy of the parameters; results in chunk order.
+fn for_chunks<M, T>(
+    model: &M,
+    chunks: &[Rows],
+    threads: usize,
+    work: impl Fn(&M, Rows) -> T + Sync,
+) -> Vec<T>
+where
+    M: Field + Sync,
+    T: Send,
+{
+    let threads = threads.clamp(1, chunks.len().max(1));
+    let theta = params::flatten(model);
+    let copies: Vec<M> = (0..threads)
+        .map(|_| params::unflatten(model.clone(), &theta))
+        .collect();
+    let mut parts: Vec<(usize, T)> = std::thread::scope(|s| {
+        let handles: Vec<_> = copies
+            .iter()
+            .enumerate()
+            .map(|(t, m)| {
+                let work = &work;
+                s.spawn(move || {
+                    (t..chunks.len())
+                        .step_by(threads)
+                        .map(|k| (k, work(m, chunks[k])))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("jacobian worker"))
+            .collect()
+    });
+    parts.sort_by_key(|p| p.0);
+    parts.into_iter().map(|p| p.1).collect()
+}
+
+fn to_vec<const D: usize>(t: Tensor<D>) -> Vec<f64> {
+    t.into_data_as::<f64>().iter::<f64>().collect()
+}
+
+/// Whether the fast paths apply: every parameter lives in a [`Dense`] layer.
+pub fn supports_probes<M: Field>(model: &M) -> bool {
+    let mut count = 0;
+    model
+        .map_layers(&mut |d: Dense| {
+            count += d.num_parameters();
+            d
+        })
+        .is_some()
+        && count == model.num_params()
+}
+
+/// `r̃` and `J̃` on one chunk, from per-sample probes: `(values, rows × n row-major)`.
+fn per_sample_rows<M: Field>(loss: &PinnLoss, model: &M, rows: Rows) -> (Vec<f64>, Vec<f64>) {
+    let mut leaves = Vec::new();
+    let probed = model
+        .map_layers(&mut |d: Dense| {
+            let [i, o] = d.shape();
+            let device = d.weight.val().device();
+            let weight = Tensor::<3>::zeros([rows.len, i, o], &device).require_grad();
+            let bias = d
+                .bias
+                .as_ref()
+                .map(|_| Tensor::<2>::zeros([rows.len, o], &device).require_grad());
+            leaves.push((weight.clone(), bias.clone(), i * o, o));
+            d.with_probe(Some(Probe::PerSample { weight, bias }))
+        })
+        .expect("checked by supports_probes");
+    let (_, r) = loss.weighted_rows(&probed, rows.start, rows.len);
+    let values = to_vec(r.clone().detach());
+    let grads = r.sum().backward();
+    let n = model.num_params();
+    let mut out = vec![0.0; rows.len * n];
+    let mut col = 0;
+    for (weight, bias, nw, nb) in leaves {
+        let mut blocks = vec![(weight.grad(&grads).map(to_vec), nw)];
+        if let Some(b) = bias {
+            blocks.push((b.grad(&grads).map(to_vec), nb));
+        }
+        for (g, width) in blocks {
+            if let Some(g) = g {
+                for r in 0..rows.len {
+                    out[r * n + col..r * n + col + width]
+                        .copy_from_slice(&g[r * width..(r + 1) * width]);
+                }
+            }
+            col += width;
+        }
+    }
+    (values, out)
+}
+
+/// `r̃` and `J̃` on one chunk, one backward pass per row.
+fn row_by_row<M: Field>(loss: &PinnLoss, model: &M, rows: Rows) -> (Vec<f64>, Vec<f64>) {
+    let mut values = Vec::with_capacity(rows.len);
+    let mut out = Vec::with_capacity(rows.len * model.num_params());
+    for i in rows.start..rows.start + rows.len {
+        let (_, r) = loss.weighted_rows(model, i, 1);
+        values.push(r.clone().detach().into_scalar());
+        let grads = r.sum().backward();
+        out.extend(params::flatten_grads(model, &grads));
+    }
+    (values, out)
+}
 
 /// `J̃` as one block per loss term (`residual`, then the boundary-type terms), each with its
 /// rows `∂r̃_i/∂θ` and targets `J̃θ − r̃` (so that the blocks' Gauss–Newton model is exact for
@@ -15,52 +171,37 @@ pub fn jacobian_blocks<M: Field + Sync>(
     model: &M,
     threads: usize,
 ) -> LinearLeastSquares {
-    let rows = loss.num_rows();
-    let theta = params::flatten(model);
-    let threads = threads.clamp(1, rows.max(1));
-    let chunk = rows.div_ceil(threads);
-    let work = |model: &M, lo: usize, hi: usize| -> Vec<(usize, f64, Vec<f64>)> {
-        (lo..hi)
-            .map(|i| {
-                let (term, r) = loss.weighted_rows(model, i, 1);
-                let value: f64 = r.clone().detach().into_scalar();
-                let grads = r.sum().backward();
-                (term, value, params::flatten_grads(model, &grads))
-            })
-            .collect()
-    };
-    // One copy of the parameters per thread (fresh leaves): graphs sharing leaves across
-    // threads deadlock burn's autodiff (see `Evaluator`).
-    let copies: Vec<M> = (0..threads)
-        .map(|_| params::unflatten(model.clone(), &theta))
-        .collect();
-    let parts: Vec<(usize, f64, Vec<f64>)> = std::thread::scope(|s| {
-        let handles: Vec<_> = copies
-            .iter()
-            .enumerate()
-            .map(|(t, m)| {
-                let (lo, hi) = (t * chunk, ((t + 1) * chunk).min(rows));
-                let work = &work;
-                s.spawn(move || work(m, lo, hi))
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().expect("jacobian worker"))
-            .collect()
+    let fast = supports_probes(model);
+    let chunks = row_chunks(loss, if fast { JACOBIAN_CHUNK } else { 16 });
+    let parts = for_chunks(model, &chunks, threads, |m, rows| {
+        if fast {
+            per_sample_rows(loss, m, rows)
+        } else {
+            row_by_row(loss, m, rows)
+        }
     });
-    let names = loss.term_names();
+    let theta = params::flatten(model);
     let n = theta.len();
+    let names = loss.term_names();
     let blocks = (0..names.len())
         .filter_map(|term| {
-            let mine: Vec<&(usize, f64, Vec<f64>)> = parts.iter().filter(|p| p.0 == term).collect();
-            if mine.is_empty() {
+            let mut values = Vec::new();
+            let mut jac = Vec::new();
+            for (c, (v, j)) in chunks.iter().zip(&parts) {
+                if c.term == term {
+                    values.extend_from_slice(v);
+                    jac.extend_from_slice(j);
+                }
+            }
+            if values.is_empty() {
                 return None;
             }
-            let jacobian = Mat::from_fn(mine.len(), n, |r, c| mine[r].2[c]);
-            let target = mine
+            let jacobian = Mat::from_fn(values.len(), n, |r, c| jac[r * n + c]);
+            let target = values
                 .iter()
-                .map(|(_, value, row)| {
+                .enumerate()
+                .map(|(r, value)| {
+                    let row = &jac[r * n..(r + 1) * n];
                     row.iter().zip(&theta).map(|(a, b)| a * b).sum::<f64>() - value
                 })
                 .collect();
@@ -73,4 +214,95 @@ pub fn jacobian_blocks<M: Field + Sync>(
         })
         .collect();
     LinearLeastSquares { blocks }
+}
+
+/// `(r̃, J̃v)`, every row, from tangent probes; `None` when the model has parameters outside
+/// [`Dense`] layers.
+pub fn jvp<M: Field + Sync>(
+    loss: &PinnLoss,
+    model: &M,
+    v: &[f64],
+    threads: usize,
+) -> Option<(Vec<f64>, Vec<f64>)> {
+    assert_eq!(v.len(), model.num_params(), "direction length");
+    if !supports_probes(model) {
+        return None;
+    }
+    let rows = loss.num_rows();
+    let chunks = row_chunks(loss, rows.div_ceil(threads.max(1)).max(1));
+    let parts = for_chunks(model, &chunks, threads, |m, rows| {
+        let mut offset = 0;
+        let mut eps_leaf = None;
+        let probed = m
+            .map_layers(&mut |d: Dense| {
+                let [i, o] = d.shape();
+                let device = d.weight.val().device();
+                let eps = eps_leaf
+                    .get_or_insert_with(|| {
+                        Tensor::<2>::zeros([rows.len, 1], &device).require_grad()
+                    })
+                    .clone();
+                let weight = Tensor::from_data(
+                    TensorData::new(v[offset..offset + i * o].to_vec(), [i, o]),
+                    &device,
+                );
+                offset += i * o;
+                let bias = d.bias.as_ref().map(|_| {
+                    let b = Tensor::from_data(
+                        TensorData::new(v[offset..offset + o].to_vec(), [1, o]),
+                        &device,
+                    );
+                    offset += o;
+                    b
+                });
+                d.with_probe(Some(Probe::Tangent { weight, bias, eps }))
+            })
+            .expect("checked by supports_probes");
+        let (_, r) = loss.weighted_rows(&probed, rows.start, rows.len);
+        let values = to_vec(r.clone().detach());
+        let grads = r.sum().backward();
+        let eps = eps_leaf.expect("a model with parameters has a layer");
+        let jv = eps.grad(&grads).map_or_else(|| vec![0.0; rows.len], to_vec);
+        (values, jv)
+    });
+    let (r, jv) = parts
+        .into_iter()
+        .fold((vec![], vec![]), |(mut r, mut j), p| {
+            r.extend(p.0);
+            j.extend(p.1);
+            (r, j)
+        });
+    Some((r, jv))
+}
+
+/// `J̃ᵀw` (one backward pass of `Σ_i w_i r̃_i` per chunk), `w` over every row of `r̃`.
+pub fn vjp<M: Field + Sync>(loss: &PinnLoss, model: &M, w: &[f64], threads: usize) -> Vec<f64> {
+    assert_eq!(w.len(), loss.num_rows(), "one weight per row of r̃");
+    let chunks = row_chunks(loss, loss.num_rows().div_ceil(threads.max(1)).max(1));
+    let parts = for_chunks(model, &chunks, threads, |m, rows| {
+        let (_, r) = loss.weighted_rows(m, rows.start, rows.len);
+        let device = r.device();
+        let weights = Tensor::<2>::from_data(
+            TensorData::new(w[rows.start..rows.start + rows.len].to_vec(), [rows.len, 1]),
+            &device,
+        );
+        let grads = (r * weights).sum().backward();
+        params::flatten_grads(m, &grads)
+    });
+    let mut out = vec![0.0; model.num_params()];
+    for p in parts {
+        for (o, g) in out.iter_mut().zip(p) {
+            *o += g;
+        }
+    }
+    out
+}
+
+/// `r̃`, every row (values only, no graph kept).
+pub fn residual_vector<M: Field + Sync>(loss: &PinnLoss, model: &M, threads: usize) -> Vec<f64> {
+    let chunks = row_chunks(loss, loss.num_rows().div_ceil(threads.max(1)).max(1));
+    for_chunks(model, &chunks, threads, |m, rows| {
+        to_vec(loss.weighted_rows(m, rows.start, rows.len).1.detach())
+    })
+    .concat()
 }

@@ -3,6 +3,8 @@
 //! schedules of stages (Adam → L-BFGS → Gauss–Newton); the spectrum of the Gauss–Newton matrix,
 //! κ-optimal weights, diagonal Fourier preconditioners and the paper's experiments.
 
+pub mod balance;
+pub mod cg;
 mod evaluator;
 pub mod gauss_newton;
 pub mod jacobian;
@@ -16,8 +18,12 @@ pub mod spectrum;
 mod stage;
 mod train;
 
+pub use balance::Balance;
 pub use evaluator::{Evaluator, Terms};
-pub use gauss_newton::{GaussNewton, GaussNewtonConfig, GaussNewtonStatus};
+pub use gauss_newton::{
+    DenseSystem, GaussNewton, GaussNewtonConfig, GaussNewtonStatus, GaussNewtonSystem,
+    MatrixFreeSystem, Solver,
+};
 pub use lbfgs::{Lbfgs, LbfgsConfig, LbfgsStatus};
 pub use objective::Objective;
 pub use stage::Stage;

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::LbfgsConfig;
+use crate::gauss_newton::{GaussNewtonConfig, Solver};
 
 /// One stage of a schedule, as written in `[[train.stages]]`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -44,8 +45,9 @@ pub enum Stage {
         /// The step `η`.
         lr: f64,
     },
-    /// Gauss–Newton with Levenberg–Marquardt damping (dense `J̃`, one backward pass per
-    /// residual row; for models up to ~10⁴ parameters and ~10⁴ points).
+    /// Gauss–Newton with Levenberg–Marquardt damping and a step-length grid: the natural
+    /// gradient. `solver = "cholesky"` forms `A = J̃ᵀJ̃` (per-sample probes, one backward pass
+    /// per block of rows; networks up to ~10⁴ parameters); `solver = "cg"` never forms it.
     #[serde(rename = "gauss_newton")]
     GaussNewton {
         /// Iterations in this stage.
@@ -53,11 +55,74 @@ pub enum Stage {
         /// Initial damping relative to `max_i A_ii`.
         #[serde(default = "default_damping")]
         damping: f64,
+        /// `cholesky` (dense) or `cg` (matrix-free conjugate gradients).
+        #[serde(default = "default_solver")]
+        solver: Solver,
+        /// Step lengths `η` tried along each direction, the best taken.
+        #[serde(default = "default_step_sizes")]
+        step_sizes: Vec<f64>,
+        /// Conjugate-gradient iterations per solve (`solver = "cg"`).
+        #[serde(default = "default_cg_iterations")]
+        cg_iterations: usize,
+        /// Relative residual at which conjugate gradients stop.
+        #[serde(default = "default_cg_tolerance")]
+        cg_tolerance: f64,
     },
 }
 
+impl Stage {
+    /// A Gauss–Newton stage with the default settings.
+    pub fn gauss_newton(steps: usize) -> Self {
+        Self::GaussNewton {
+            steps,
+            damping: default_damping(),
+            solver: default_solver(),
+            step_sizes: default_step_sizes(),
+            cg_iterations: default_cg_iterations(),
+            cg_tolerance: default_cg_tolerance(),
+        }
+    }
+
+    /// The Gauss–Newton settings of a `gauss_newton` stage.
+    pub fn gauss_newton_config(&self) -> Option<(Solver, GaussNewtonConfig)> {
+        match self {
+            Self::GaussNewton {
+                damping,
+                solver,
+                step_sizes,
+                cg_iterations,
+                cg_tolerance,
+                ..
+            } => Some((
+                *solver,
+                GaussNewtonConfig {
+                    damping: *damping,
+                    step_sizes: step_sizes.clone(),
+                    cg_iterations: *cg_iterations,
+                    cg_tolerance: *cg_tolerance,
+                    ..GaussNewtonConfig::default()
+                },
+            )),
+            _ => None,
+        }
+    }
+}
+
+fn default_solver() -> Solver {
+    Solver::Cholesky
+}
+fn default_step_sizes() -> Vec<f64> {
+    GaussNewtonConfig::default().step_sizes
+}
+fn default_cg_iterations() -> usize {
+    GaussNewtonConfig::default().cg_iterations
+}
+fn default_cg_tolerance() -> f64 {
+    GaussNewtonConfig::default().cg_tolerance
+}
+
 fn default_damping() -> f64 {
-    crate::GaussNewtonConfig::default().damping
+    GaussNewtonConfig::default().damping
 }
 
 fn default_lr() -> f64 {
@@ -133,10 +198,29 @@ impl Stage {
                     return Err(format!("{at}.lr must be positive (got {lr})"));
                 }
             }
-            Self::GaussNewton { damping, .. } => {
+            Self::GaussNewton {
+                damping,
+                step_sizes,
+                cg_iterations,
+                cg_tolerance,
+                ..
+            } => {
                 if !(*damping > 0.0 && damping.is_finite()) {
                     return Err(format!(
                         "{at}.damping must be positive (got {damping}); e.g. damping = 1e-3"
+                    ));
+                }
+                if step_sizes.is_empty() || step_sizes.iter().any(|e| !(*e > 0.0 && e.is_finite()))
+                {
+                    return Err(format!(
+                        "{at}.step_sizes must be a non-empty list of positive numbers \
+                         (e.g. step_sizes = [1.0, 0.5, 0.25])"
+                    ));
+                }
+                if *cg_iterations == 0 || !(*cg_tolerance > 0.0 && *cg_tolerance < 1.0) {
+                    return Err(format!(
+                        "{at}: cg_iterations must be ≥ 1 and 0 < cg_tolerance < 1 \
+                         (e.g. cg_iterations = 100, cg_tolerance = 1e-8)"
                     ));
                 }
             }

@@ -8,8 +8,9 @@ use burn::optim::AdamConfig;
 use pinn_loss::{L2Error, PinnLoss};
 use pinn_model::{Field, params};
 
+use crate::balance::{Balance, kappa_optimal, rebalance};
 use crate::evaluator::Evaluator;
-use crate::gauss_newton::{GaussNewton, GaussNewtonConfig, GaussNewtonStatus};
+use crate::gauss_newton::{DenseSystem, GaussNewton, GaussNewtonStatus, MatrixFreeSystem, Solver};
 use crate::jacobian::jacobian_blocks;
 use crate::lbfgs::{Lbfgs, LbfgsConfig, LbfgsStatus};
 use crate::stage::Stage;
@@ -25,6 +26,8 @@ pub enum Termination {
     LineSearchFailed,
     /// Gauss–Newton found no damping that decreases the loss (the round-off floor).
     Stalled,
+    /// The stage cannot run on this model (the message says why and what to use instead).
+    Unsupported(String),
     /// A loss term became NaN or ±∞ at `step`; the model is the one of step `step − 1`.
     NonFinite {
         /// The first non-finite term.
@@ -70,6 +73,8 @@ pub struct TrainSettings {
     pub eval_every: usize,
     /// Worker threads for the loss (shards of the collocation points); 1 on GPU backends.
     pub threads: usize,
+    /// How the weights of the boundary-type terms are chosen (none: as configured).
+    pub balance: Option<Balance>,
 }
 
 impl TrainSettings {
@@ -79,6 +84,7 @@ impl TrainSettings {
             stages,
             eval_every: 100,
             threads: default_threads(),
+            balance: None,
         }
     }
 }
@@ -103,6 +109,8 @@ pub struct Outcome<M> {
     pub loss: f64,
     /// Relative L² error of the returned model, when the problem has an exact solution.
     pub rel_l2: Option<f64>,
+    /// The final weights of the boundary-type terms.
+    pub weights: Vec<(String, f64)>,
 }
 
 fn first_non_finite(terms: &[(String, f64)]) -> Option<String> {
@@ -128,7 +136,19 @@ pub fn train<M: Field + Sync>(
     l2: Option<&L2Error>,
     observer: &mut dyn Observer<M>,
 ) -> Outcome<M> {
-    let eval = Evaluator::new(loss, settings.threads);
+    let mut loss = loss.clone();
+    if settings.balance == Some(Balance::KappaOptimal)
+        && let Some((lambda, _)) = kappa_optimal(&loss, &model, settings.threads)
+    {
+        for (name, w) in loss.weights() {
+            loss.set_weight(&name, w * lambda);
+        }
+    }
+    let grad_norm = match settings.balance {
+        Some(Balance::GradNorm { every, alpha }) => Some((every, alpha)),
+        _ => None,
+    };
+    let mut eval = Evaluator::new(&loss, settings.threads);
     let total_steps: usize = settings.stages.iter().map(Stage::steps).sum();
     let mut step = 0;
     let mut termination = Termination::MaxSteps;
@@ -159,6 +179,14 @@ pub fn train<M: Field + Sync>(
                         .then(|| l2.map(|e| e.relative(&model)))
                         .flatten();
                     report(observer, step, total_steps, "adam", &terms, rel, &model);
+                    if let Some((every, alpha)) = grad_norm
+                        && k > 0
+                        && k.is_multiple_of(every)
+                    {
+                        rebalance(&mut loss, &model, settings.threads, alpha);
+                        eval = Evaluator::new(&loss, settings.threads);
+                        grads = eval.terms_and_grads(&model).1;
+                    }
                     let lr_k = lr * ratio.powf(k as f64 / (*steps).max(1) as f64);
                     let candidate = optim.step(lr_k, model.clone(), grads);
                     // Keep θ_k (finite loss) until θ_{k+1} is known to be finite.
@@ -244,7 +272,15 @@ pub fn train<M: Field + Sync>(
                     };
                     break 'stages;
                 }
-                for _ in 0..*steps {
+                for k in 0..*steps {
+                    if let Some((every, alpha)) = grad_norm
+                        && k > 0
+                        && k.is_multiple_of(every)
+                    {
+                        rebalance(&mut loss, &model, settings.threads, alpha);
+                        eval = Evaluator::new(&loss, settings.threads);
+                        (terms, grad) = eval.value_grad(&model);
+                    }
                     step += 1;
                     let rel = eval_due(step)
                         .then(|| l2.map(|e| e.relative(&model)))
@@ -264,24 +300,41 @@ pub fn train<M: Field + Sync>(
                 }
                 None
             }
-            Stage::GaussNewton { steps, damping } => {
-                let mut gn = GaussNewton::new(GaussNewtonConfig {
-                    damping: *damping,
-                    ..GaussNewtonConfig::default()
-                });
+            Stage::GaussNewton { steps, .. } => {
+                let (solver, config) = stage.gauss_newton_config().expect("a gauss_newton stage");
+                let mut gn = GaussNewton::new(config.clone());
                 let template = model.clone();
                 let mut ended = None;
                 for _ in 0..*steps {
-                    let blocks = jacobian_blocks(loss, &model, settings.threads);
                     let theta = params::flatten(&model);
-                    let (next, _, status) = gn.step(&blocks, &theta, |t| {
+                    let objective = |t: &[f64]| {
                         let value = sum(&eval.terms(&params::unflatten(template.clone(), t)));
                         if value.is_finite() {
                             value
                         } else {
                             f64::INFINITY
                         }
-                    });
+                    };
+                    let (next, _, status) = match solver {
+                        Solver::Cholesky => {
+                            let blocks = jacobian_blocks(&loss, &model, settings.threads);
+                            gn.step(&mut DenseSystem::new(&blocks, &theta), &theta, objective)
+                        }
+                        Solver::Cg => {
+                            let Some(mut system) =
+                                MatrixFreeSystem::new(&loss, &model, settings.threads, &config)
+                            else {
+                                ended = Some(Termination::Unsupported(
+                                    "the matrix-free Gauss–Newton stage needs a model whose \
+                                     parameters all live in Dense layers; use solver = \
+                                     \"cholesky\""
+                                        .into(),
+                                ));
+                                break;
+                            };
+                            gn.step(&mut system, &theta, objective)
+                        }
+                    };
                     step += 1;
                     model = params::unflatten(template.clone(), &next);
                     let terms = eval.terms(&model);
@@ -324,6 +377,7 @@ pub fn train<M: Field + Sync>(
         terms,
         loss: loss_value,
         rel_l2,
+        weights: loss.weights(),
     }
 }
 

@@ -7,6 +7,9 @@ use pinn_loss::{PinnLoss, PointsConfig, Sampler};
 use pinn_model::backend::{Backend, Dtype, autodiff_device};
 use pinn_model::{FeaturesConfig, ModelConfig, params};
 use pinn_optim::jacobian::jacobian_blocks;
+use pinn_optim::{
+    DenseSystem, GaussNewtonConfig, GaussNewtonSystem, MatrixFreeSystem, Solver, Stage,
+};
 
 #[test]
 fn gauss_newton_matrix_is_half_the_hessian_for_a_linear_model() {
@@ -59,10 +62,10 @@ fn gauss_newton_matrix_is_half_the_hessian_for_a_linear_model() {
     assert!(worst < 1e-7, "{worst:e}");
 }
 
-#[test]
-fn gauss_newton_trains_poisson1d_to_1e_5() {
+/// Adam warm-up, then Gauss–Newton with `solver`, on 1D Poisson with a 1→20×2→1 MLP.
+fn poisson1d_gauss_newton(gauss_newton: Stage) -> f64 {
     use pinn_loss::L2Error;
-    use pinn_optim::{Stage, TrainSettings, train};
+    use pinn_optim::{TrainSettings, train};
     let device = autodiff_device(Backend::Flex, Dtype::F64).unwrap();
     let mut problem = Poisson::new(1).problem("poisson1d");
     problem.set_weight("boundary", 10.0);
@@ -85,19 +88,99 @@ fn gauss_newton_trains_poisson1d_to_1e_5() {
             lr: 1e-2,
             lr_final: Some(1e-3),
         },
-        Stage::GaussNewton {
-            steps: 200,
-            damping: 1e-3,
-        },
+        gauss_newton,
     ]);
     settings.eval_every = 50;
     let out = train(model, &loss, &settings, Some(&l2), &mut ());
     let rel = out.rel_l2.unwrap();
     println!(
-        "poisson1d, Adam 200 + Gauss–Newton: rel. L2 {rel:.3e}, loss {:.3e} after {} steps",
-        out.loss, out.steps
+        "poisson1d, Adam 200 + Gauss–Newton: rel. L2 {rel:.3e}, loss {:.3e} after {} steps ({:?})",
+        out.loss, out.steps, out.termination
     );
-    assert!(rel <= 1e-5, "rel. L2 {rel:e} ({:?})", out.termination);
+    rel
+}
+
+#[test]
+fn gauss_newton_trains_poisson1d_to_1e_5() {
+    let rel = poisson1d_gauss_newton(Stage::gauss_newton(200));
+    assert!(rel <= 1e-5, "rel. L2 {rel:e}");
+}
+
+#[test]
+fn matrix_free_gauss_newton_trains_poisson1d_to_1e_5() {
+    let Stage::GaussNewton {
+        steps,
+        damping,
+        step_sizes,
+        ..
+    } = Stage::gauss_newton(100)
+    else {
+        unreachable!()
+    };
+    let rel = poisson1d_gauss_newton(Stage::GaussNewton {
+        steps,
+        damping,
+        solver: Solver::Cg,
+        step_sizes,
+        cg_iterations: 50,
+        cg_tolerance: 1e-6,
+    });
+    assert!(rel <= 1e-5, "rel. L2 {rel:e}");
+}
+
+#[test]
+fn matrix_free_step_matches_the_dense_step() {
+    let device = autodiff_device(Backend::Flex, Dtype::F64).unwrap();
+    let problem = Poisson::new(2).problem("poisson2d");
+    let points = PointsConfig {
+        interior: 60,
+        boundary: 20,
+        sampler: Sampler::Halton,
+    };
+    let loss = PinnLoss::new(&problem, &points, 0, &device).unwrap();
+    let model = ModelConfig {
+        width: 8,
+        depth: 2,
+        ..ModelConfig::default()
+    }
+    .init(&[0.0, 0.0], &[1.0, 1.0], 0, &device)
+    .unwrap();
+    let theta = params::flatten(&model);
+    let blocks = jacobian_blocks(&loss, &model, 2);
+    let mut dense = DenseSystem::new(&blocks, &theta);
+    let config = GaussNewtonConfig {
+        cg_iterations: 2000,
+        cg_tolerance: 1e-13,
+        ..GaussNewtonConfig::default()
+    };
+    let mut free = MatrixFreeSystem::new(&loss, &model, 2, &config).unwrap();
+    assert!((dense.loss() - free.loss()).abs() <= 1e-12 * dense.loss());
+    let g = dense.half_gradient().to_vec();
+    let g_err = g
+        .iter()
+        .zip(free.half_gradient())
+        .fold(0.0_f64, |m, (a, b)| m.max((a - b).abs()));
+    assert!(g_err <= 1e-12 * g.iter().fold(0.0_f64, |m, v| m.max(v.abs())));
+    let mu = 1e-3 * dense.damping_scale();
+    let rhs: Vec<f64> = g.iter().map(|x| -x).collect();
+    let d_dense = dense.solve(mu, &rhs).unwrap();
+    let d_free = free.solve(mu, &rhs).unwrap();
+    let norm = d_dense.iter().map(|x| x * x).sum::<f64>().sqrt();
+    let diff = d_dense
+        .iter()
+        .zip(&d_free)
+        .map(|(a, b)| (a - b).powi(2))
+        .sum::<f64>()
+        .sqrt();
+    println!(
+        "‖δ_cg − δ_cholesky‖/‖δ‖ = {:.2e} after {} products with A ({} parameters)",
+        diff / norm,
+        free.products,
+        theta.len()
+    );
+    assert!(diff <= 1e-8 * norm, "{:e}", diff / norm);
+    let (c1, c2) = (dense.curvature(&d_dense), free.curvature(&d_dense));
+    assert!((c1 - c2).abs() <= 1e-10 * c1, "{c1} vs {c2}");
 }
 
 #[test]

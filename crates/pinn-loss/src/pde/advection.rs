@@ -34,6 +34,7 @@ impl Advection {
             ))
             .with_condition(Condition::periodic(0))
             .with_exact(move |x| exact.exact(x))
+            .with_lift(|x| x.clone().narrow(0, 1).sin())
     }
 }
 

@@ -33,18 +33,25 @@ impl Helmholtz {
     }
 
     /// The problem on `[−1, 1]²`. The exact solution vanishes on the boundary for integer
-    /// `a₁, a₂`; the boundary data is `u*` itself so that any `a` works.
+    /// `a₁, a₂`; the boundary data is `u*` itself so that any `a` works. Hard constraints
+    /// (the lift `g̃ = 0`) are offered for integer `a₁, a₂` only.
     pub fn problem(self, name: &str) -> Problem {
+        let zero_data = self.a.0.fract() == 0.0 && self.a.1.fract() == 0.0;
         let domain = Domain::rectangle((-1.0, 1.0), (-1.0, 1.0));
         let faces = domain.spatial_faces();
         let (e1, e2) = (self.clone(), self.clone());
-        Problem::new(name, self, domain)
+        let problem = Problem::new(name, self, domain)
             .with_condition(Condition::value(
                 "boundary",
                 faces,
                 Arc::new(move |x| e1.exact(x)),
             ))
-            .with_exact(move |x| e2.exact(x))
+            .with_exact(move |x| e2.exact(x));
+        if zero_data {
+            problem.with_zero_lift()
+        } else {
+            problem
+        }
     }
 }
 

@@ -51,6 +51,7 @@ impl Poisson {
         Problem::new(name, self, domain)
             .with_condition(Condition::value("boundary", faces, Arc::new(|_| 0.0)))
             .with_exact(move |x| exact.exact(x))
+            .with_zero_lift()
     }
 }
 

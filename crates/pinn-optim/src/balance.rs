@@ -1,0 +1,125 @@
+//! Weights `λ_b` of the boundary-type loss terms chosen from the problem instead of by hand.
+//!
+//! - [`Balance::KappaOptimal`]: one multiplier `λ` on every boundary-type term, minimising the
+//!   condition number `κ(A(λ))` of the Gauss–Newton matrix at the initial parameters (golden
+//!   section on `log₁₀ λ`; De Ryck et al., ICLR 2024, §3). Exact for linear models, whose `A`
+//!   does not depend on `θ`; a heuristic at initialisation for networks.
+//! - [`Balance::GradNorm`]: every `every` steps of a first-order stage, set
+//!   `λ̂_b = ‖∇_θ L_r‖ / ‖∇_θ L_b‖` (`L_b` unweighted) so that every weighted term pulls as hard
+//!   as the residual, and move `λ_b ← α λ_b + (1 − α) λ̂_b` (Wang, Teng & Perdikaris, *SIAM J.
+//!   Sci. Comput.* 43, 2021, with gradient norms as in their later jaxpi code).
+
+use pinn_loss::PinnLoss;
+use pinn_model::Field;
+use serde::{Deserialize, Serialize};
+
+use crate::jacobian::{jacobian_blocks, residual_vector, vjp};
+
+/// How the weights of the boundary-type terms are chosen (`[train.balance]`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "method", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Balance {
+    /// One multiplier minimising `κ(A)` at initialisation.
+    KappaOptimal,
+    /// Gradient-norm balancing during Adam and gradient-descent stages.
+    GradNorm {
+        /// Steps between updates.
+        #[serde(default = "default_every")]
+        every: usize,
+        /// Memory `α` of the moving average.
+        #[serde(default = "default_alpha")]
+        alpha: f64,
+    },
+}
+
+fn default_every() -> usize {
+    100
+}
+fn default_alpha() -> f64 {
+    0.9
+}
+
+impl Balance {
+    /// Check the numbers; the error names the field.
+    pub fn validate(&self) -> Result<(), String> {
+        match self {
+            Self::KappaOptimal => Ok(()),
+            Self::GradNorm { every, alpha } => {
+                if *every == 0 {
+                    return Err("train.balance.every must be at least 1 (e.g. every = 100)".into());
+                }
+                if !(0.0..1.0).contains(alpha) {
+                    return Err(format!(
+                        "train.balance.alpha must be in [0, 1) (got {alpha}); e.g. alpha = 0.9"
+                    ));
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// The κ-optimal multiplier `λ*` of all boundary-type terms and `κ(A(λ*))`, searched over
+/// `λ ∈ [10⁻⁴, 10⁶]`; `None` when the loss has no boundary-type term.
+pub fn kappa_optimal<M: Field + Sync>(
+    loss: &PinnLoss,
+    model: &M,
+    threads: usize,
+) -> Option<(f64, f64)> {
+    if loss.weights().is_empty() {
+        return None;
+    }
+    let mut blocks = jacobian_blocks(loss, model, threads);
+    for b in blocks.blocks.iter_mut().filter(|b| b.name != "residual") {
+        b.name = "boundary".into();
+    }
+    Some(blocks.kappa_optimal_lambda("boundary", -4.0, 6.0))
+}
+
+/// `‖∇_θ L_t‖` of every term `t` as weighted in `loss`, in [`PinnLoss::term_names`] order:
+/// `∇L_t = 2 J̃_tᵀ r̃_t` from one backward pass per term.
+pub fn term_gradient_norms<M: Field + Sync>(
+    loss: &PinnLoss,
+    model: &M,
+    threads: usize,
+) -> Vec<f64> {
+    let r = residual_vector(loss, model, threads);
+    let mut start = 0;
+    loss.term_rows()
+        .into_iter()
+        .map(|rows| {
+            let w: Vec<f64> = (0..r.len())
+                .map(|i| {
+                    if (start..start + rows).contains(&i) {
+                        2.0 * r[i]
+                    } else {
+                        0.0
+                    }
+                })
+                .collect();
+            start += rows;
+            let g = vjp(loss, model, &w, threads);
+            g.iter().map(|x| x * x).sum::<f64>().sqrt()
+        })
+        .collect()
+}
+
+/// One gradient-norm balancing update of the weights in `loss`; returns the new weights.
+pub fn rebalance<M: Field + Sync>(
+    loss: &mut PinnLoss,
+    model: &M,
+    threads: usize,
+    alpha: f64,
+) -> Vec<(String, f64)> {
+    let norms = term_gradient_norms(loss, model, threads);
+    let residual = norms[0];
+    for ((name, weight), norm) in loss.weights().into_iter().zip(&norms[1..]) {
+        // ‖∇L_b‖ unweighted is ‖∇(λ_b L_b)‖ / λ_b.
+        let unweighted = norm / weight.max(f64::MIN_POSITIVE);
+        if unweighted > 0.0 && residual > 0.0 {
+            let target = residual / unweighted;
+            loss.set_weight(&name, alpha * weight + (1.0 - alpha) * target);
+        }
+    }
+    loss.weights()
+}
