@@ -92,25 +92,7 @@ fn second_order(backend: Backend) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
         .collect();
     let mut losses = Vec::new();
     for solver in [Solver::Cholesky, Solver::Cg] {
-        let Stage::GaussNewton {
-            steps,
-            damping,
-            step_sizes,
-            cg_iterations,
-            cg_tolerance,
-            ..
-        } = Stage::gauss_newton(3)
-        else {
-            unreachable!()
-        };
-        let mut settings = TrainSettings::new(vec![Stage::GaussNewton {
-            steps,
-            damping,
-            solver,
-            step_sizes,
-            cg_iterations,
-            cg_tolerance,
-        }]);
+        let mut settings = TrainSettings::new(vec![Stage::gauss_newton_with(3, solver)]);
         settings.threads = 1;
         losses.push(train(model.clone(), &loss, &settings, None, &mut ()).loss);
     }

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use pinn_model::backend::{Backend, Dtype, autodiff_device};
+use pinn_optim::balance::merge_boundary_terms;
 use pinn_optim::jacobian::jacobian_blocks;
 use pinn_optim::spectrum::Spectrum;
 use pinn_optim::{Evaluator, default_threads};
@@ -47,10 +48,7 @@ pub fn run(config_path: &Path, lambda: Lambda, out: Option<PathBuf>) -> Result<(
     // The spectrum is f64 linear algebra on the CPU whatever the training backend.
     let device = autodiff_device(Backend::Flex, Dtype::F64)?;
     let (problem, loss, model) = config.build(&device)?;
-    let mut blocks = jacobian_blocks(&loss, &model, default_threads());
-    for b in blocks.blocks.iter_mut().filter(|b| b.name != "residual") {
-        b.name = "boundary".into();
-    }
+    let blocks = merge_boundary_terms(jacobian_blocks(&loss, &model, default_threads()));
     let lambda = match lambda {
         Lambda::Config => 1.0,
         Lambda::Value(v) => v,

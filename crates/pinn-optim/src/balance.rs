@@ -14,6 +14,7 @@ use pinn_model::Field;
 use serde::{Deserialize, Serialize};
 
 use crate::jacobian::{jacobian_blocks, residual_vector, vjp};
+use crate::linear::LinearLeastSquares;
 
 /// How the weights of the boundary-type terms are chosen (`[train.balance]`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -69,11 +70,17 @@ pub fn kappa_optimal<M: Field + Sync>(
     if loss.weights().is_empty() {
         return None;
     }
-    let mut blocks = jacobian_blocks(loss, model, threads);
+    let blocks = merge_boundary_terms(jacobian_blocks(loss, model, threads));
+    Some(blocks.kappa_optimal_lambda("boundary", -4.0, 6.0))
+}
+
+/// The blocks with every boundary-type term renamed `boundary`, so that one multiplier `λ`
+/// weighs them all (`with_lambda("boundary", λ)`).
+pub fn merge_boundary_terms(mut blocks: LinearLeastSquares) -> LinearLeastSquares {
     for b in blocks.blocks.iter_mut().filter(|b| b.name != "residual") {
         b.name = "boundary".into();
     }
-    Some(blocks.kappa_optimal_lambda("boundary", -4.0, 6.0))
+    blocks
 }
 
 /// `‖∇_θ L_t‖` of every term `t` as weighted in `loss`, in [`PinnLoss::term_names`] order:

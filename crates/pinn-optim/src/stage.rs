@@ -73,10 +73,15 @@ pub enum Stage {
 impl Stage {
     /// A Gauss–Newton stage with the default settings.
     pub fn gauss_newton(steps: usize) -> Self {
+        Self::gauss_newton_with(steps, default_solver())
+    }
+
+    /// A Gauss–Newton stage with the default settings and the given solver.
+    pub fn gauss_newton_with(steps: usize, solver: Solver) -> Self {
         Self::GaussNewton {
             steps,
             damping: default_damping(),
-            solver: default_solver(),
+            solver,
             step_sizes: default_step_sizes(),
             cg_iterations: default_cg_iterations(),
             cg_tolerance: default_cg_tolerance(),

@@ -144,8 +144,9 @@ pub fn train<M: Field + Sync>(
             loss.set_weight(&name, w * lambda);
         }
     }
-    let grad_norm = match settings.balance {
-        Some(Balance::GradNorm { every, alpha }) => Some((every, alpha)),
+    // The memory α when gradient-norm balancing is due at step `k` of a first-order stage.
+    let rebalance_due = |k: usize| match settings.balance {
+        Some(Balance::GradNorm { every, alpha }) if k > 0 && k.is_multiple_of(every) => Some(alpha),
         _ => None,
     };
     let mut eval = Evaluator::new(&loss, settings.threads);
@@ -179,10 +180,7 @@ pub fn train<M: Field + Sync>(
                         .then(|| l2.map(|e| e.relative(&model)))
                         .flatten();
                     report(observer, step, total_steps, "adam", &terms, rel, &model);
-                    if let Some((every, alpha)) = grad_norm
-                        && k > 0
-                        && k.is_multiple_of(every)
-                    {
+                    if let Some(alpha) = rebalance_due(k) {
                         rebalance(&mut loss, &model, settings.threads, alpha);
                         eval = Evaluator::new(&loss, settings.threads);
                         grads = eval.terms_and_grads(&model).1;
@@ -273,10 +271,7 @@ pub fn train<M: Field + Sync>(
                     break 'stages;
                 }
                 for k in 0..*steps {
-                    if let Some((every, alpha)) = grad_norm
-                        && k > 0
-                        && k.is_multiple_of(every)
-                    {
+                    if let Some(alpha) = rebalance_due(k) {
                         rebalance(&mut loss, &model, settings.threads, alpha);
                         eval = Evaluator::new(&loss, settings.threads);
                         (terms, grad) = eval.value_grad(&model);

@@ -108,23 +108,16 @@ fn gauss_newton_trains_poisson1d_to_1e_5() {
 
 #[test]
 fn matrix_free_gauss_newton_trains_poisson1d_to_1e_5() {
-    let Stage::GaussNewton {
-        steps,
-        damping,
-        step_sizes,
+    let mut stage = Stage::gauss_newton_with(100, Solver::Cg);
+    if let Stage::GaussNewton {
+        cg_iterations,
+        cg_tolerance,
         ..
-    } = Stage::gauss_newton(100)
-    else {
-        unreachable!()
-    };
-    let rel = poisson1d_gauss_newton(Stage::GaussNewton {
-        steps,
-        damping,
-        solver: Solver::Cg,
-        step_sizes,
-        cg_iterations: 50,
-        cg_tolerance: 1e-6,
-    });
+    } = &mut stage
+    {
+        (*cg_iterations, *cg_tolerance) = (50, 1e-6);
+    }
+    let rel = poisson1d_gauss_newton(stage);
     assert!(rel <= 1e-5, "rel. L2 {rel:e}");
 }
 
