@@ -19,7 +19,7 @@ use burn::optim::AdamConfig;
 use pinn::loss::{PinnLoss, PointsConfig, Sampler, pde::Poisson};
 use pinn::model::backend::{Backend, Dtype, HAS_WGPU, autodiff_device};
 use pinn::model::{Activation, ModelConfig};
-use pinn::optim::{Evaluator, default_threads};
+use pinn::optim::Evaluator;
 
 fn arg(args: &[String], name: &str) -> Option<String> {
     args.iter()
@@ -28,11 +28,7 @@ fn arg(args: &[String], name: &str) -> Option<String> {
 }
 
 fn bench(backend: Backend, dtype: Dtype, steps: usize) -> Result<String, String> {
-    let threads = if backend == Backend::Wgpu {
-        1
-    } else {
-        default_threads()
-    };
+    let threads = backend.loss_threads(None);
     let device = autodiff_device(backend, dtype)?;
     let problem = Poisson::new(2).problem("poisson2d");
     let points = PointsConfig {

@@ -12,10 +12,10 @@ use std::f64::consts::PI;
 use std::sync::Arc;
 
 use burn::Tensor;
-use pinn::loss::{Condition, Domain, L2Error, PinnLoss, PointsConfig, Problem, Residual};
+use pinn::loss::{Condition, Domain, PointsConfig, Problem, Residual, Setup};
 use pinn::model::backend::{Backend, Dtype, autodiff_device};
 use pinn::model::{Jet, JetSpec, ModelConfig, SecondOrder};
-use pinn::optim::{Stage, TrainSettings, default_threads, train};
+use pinn::optim::{Stage, TrainSettings, train};
 
 /// `N[u] = −u'' + u³`.
 struct ReactionDiffusion;
@@ -36,52 +36,39 @@ impl Residual for ReactionDiffusion {
     }
 }
 
-/// The problem: residual, domain, boundary condition and exact solution.
-pub fn problem() -> Problem {
-    let domain = Domain::interval(0.0, 1.0);
-    let faces = domain.spatial_faces();
-    Problem::new("reaction_diffusion", ReactionDiffusion, domain)
-        .with_condition(Condition::value("boundary", faces, Arc::new(|_| 0.0)))
-        .with_exact(|x| (PI * x[0]).sin())
-}
-
 fn main() -> Result<(), String> {
     let device = autodiff_device(Backend::Flex, Dtype::F64)?;
-    let problem = problem();
-    let points = PointsConfig {
-        interior: 256,
-        ..PointsConfig::default()
-    };
-    let loss = PinnLoss::new(&problem, &points, 0, &device)?;
-    let model = ModelConfig {
-        width: 20,
-        depth: 2,
-        ..ModelConfig::default()
-    }
-    .init(problem.domain.lo(), problem.domain.hi(), 0, &device)?;
-    let l2 = L2Error::on_grid(&problem, 512, &device);
-    let settings = TrainSettings {
-        stages: vec![
-            Stage::Adam {
-                steps: 300,
-                lr: 1e-2,
-                lr_final: Some(1e-3),
-            },
-            Stage::Lbfgs {
-                steps: 500,
-                history: 50,
-                tolerance_grad: 1e-12,
-                tolerance_change: 1e-15,
-            },
-        ],
-        eval_every: 100,
-        threads: default_threads(),
-        balance: None,
-    };
-    let out = train(model, &loss, &settings, l2.as_ref(), &mut ());
+    let domain = Domain::interval(0.0, 1.0);
+    let boundary = Condition::value("boundary", domain.spatial_faces(), Arc::new(|_| 0.0));
+    let problem = Problem::new("reaction_diffusion", ReactionDiffusion, domain)
+        .with_condition(boundary)
+        .with_exact(|x| (PI * x[0]).sin());
+    let setup = Setup::new(problem)
+        .points(PointsConfig {
+            interior: 256,
+            ..PointsConfig::default()
+        })
+        .model(ModelConfig {
+            width: 20,
+            depth: 2,
+            ..ModelConfig::default()
+        })
+        .eval_grid(512)
+        .build(&device)?;
+    let schedule = TrainSettings::new(vec![
+        Stage::adam_decaying(300, 1e-2, 1e-3),
+        Stage::lbfgs(500),
+    ]);
+    let out = train(
+        setup.model,
+        &setup.loss,
+        &schedule,
+        setup.l2.as_ref(),
+        &mut (),
+    )?;
     println!(
-        "{}: {} steps, loss {:.3e}, rel. L2 error {:.3e} ({:?})",
-        problem.name,
+        "{}: {} steps, loss {:.3e}, rel. L2 error {:.3e} ({})",
+        setup.problem.name,
         out.steps,
         out.loss,
         out.rel_l2.unwrap_or(f64::NAN),

@@ -10,7 +10,7 @@ use pinn::loss::pde::Poisson;
 use pinn::loss::{Condition, Domain, L2Error, PinnLoss, PointsConfig, Problem, Residual, Sampler};
 use pinn::model::backend::{Backend, Dtype, autodiff_device};
 use pinn::model::{Activation, Jet, JetSpec, ModelConfig, SecondOrder};
-use pinn::optim::{Stage, Termination, TrainSettings, default_threads, train};
+use pinn::optim::{Stage, Termination, TrainSettings, train};
 
 fn device() -> Device {
     static DEV: OnceLock<Device> = OnceLock::new();
@@ -19,30 +19,16 @@ fn device() -> Device {
 }
 
 fn schedule(adam: usize, lbfgs: usize) -> TrainSettings {
-    TrainSettings {
-        stages: vec![
-            Stage::Adam {
-                steps: adam,
-                lr: 5e-3,
-                lr_final: Some(1e-3),
-            },
-            Stage::Lbfgs {
-                steps: lbfgs,
-                history: 50,
-                tolerance_grad: 1e-12,
-                tolerance_change: 1e-15,
-            },
-        ],
-        eval_every: 100,
-        threads: default_threads(),
-        balance: None,
-    }
+    TrainSettings::new(vec![
+        Stage::adam_decaying(adam, 5e-3, 1e-3),
+        Stage::lbfgs(lbfgs),
+    ])
 }
 
 #[test]
 fn poisson2d_trains_to_one_percent() {
     let mut problem = Poisson::new(2).problem("poisson2d");
-    problem.set_weight("boundary", 10.0);
+    problem.set_weight("boundary", 10.0).unwrap();
     let points = PointsConfig {
         interior: 1024,
         boundary: 256,
@@ -59,7 +45,7 @@ fn poisson2d_trains_to_one_percent() {
     let model = cfg.init(&[0.0, 0.0], &[1.0, 1.0], 0, &device()).unwrap();
     let l2 = L2Error::on_grid(&problem, 64, &device()).unwrap();
     let before = l2.relative(&model);
-    let out = train(model, &loss, &schedule(500, 300), Some(&l2), &mut ());
+    let out = train(model, &loss, &schedule(500, 300), Some(&l2), &mut ()).unwrap();
     let rel = out.rel_l2.unwrap();
     println!(
         "poisson2d f32: rel. L2 {before:.3e} -> {rel:.3e} in {} steps",
@@ -109,7 +95,7 @@ fn custom_residual_trains_through_the_public_api() {
     .init(&[0.0], &[1.0], 1, &device())
     .unwrap();
     let l2 = L2Error::on_grid(&problem, 200, &device()).unwrap();
-    let out = train(model, &loss, &schedule(300, 200), Some(&l2), &mut ());
+    let out = train(model, &loss, &schedule(300, 200), Some(&l2), &mut ()).unwrap();
     let rel = out.rel_l2.unwrap();
     println!(
         "custom residual f32: rel. L2 {rel:.3e} in {} steps",
@@ -150,16 +136,12 @@ fn non_finite_loss_stops_with_the_term_and_keeps_the_last_good_model() {
     .init(&[0.0], &[1.0], 0, &device())
     .unwrap();
     let settings = TrainSettings {
-        stages: vec![Stage::Adam {
-            steps: 50,
-            lr: 1.0,
-            lr_final: None,
-        }],
+        stages: vec![Stage::adam(50, 1.0)],
         eval_every: 1,
         threads: 1,
         balance: None,
     };
-    let out = train(model, &loss, &settings, None, &mut ());
+    let out = train(model, &loss, &settings, None, &mut ()).unwrap();
     match &out.termination {
         Termination::NonFinite { term, step } => {
             assert_eq!(term, "residual");

@@ -56,7 +56,7 @@ fn wgpu_matches_flex_in_f32() {
 /// Jacobian's `A v`, and the losses of 3 Gauss–Newton steps (dense, then matrix-free).
 fn second_order(backend: Backend) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
     use pinn::optim::jacobian::{jacobian_blocks, jvp};
-    use pinn::optim::{Solver, Stage, TrainSettings, train};
+    use pinn::optim::{GaussNewtonSolver, Stage, TrainSettings, train};
     let device = autodiff_device(backend, Dtype::F32).unwrap();
     let problem = pinn::loss::pde::PdeConfig::Heat1d { nu: 0.1 }
         .problem()
@@ -91,10 +91,14 @@ fn second_order(backend: Backend) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
         .map(|i| (0..n).map(|j| a[(i, j)] * v[j]).sum())
         .collect();
     let mut losses = Vec::new();
-    for solver in [Solver::Cholesky, Solver::Cg] {
+    for solver in [GaussNewtonSolver::Cholesky, GaussNewtonSolver::Cg] {
         let mut settings = TrainSettings::new(vec![Stage::gauss_newton_with(3, solver)]);
         settings.threads = 1;
-        losses.push(train(model.clone(), &loss, &settings, None, &mut ()).loss);
+        losses.push(
+            train(model.clone(), &loss, &settings, None, &mut ())
+                .unwrap()
+                .loss,
+        );
     }
     let initial: f64 = loss.terms(&model).total().into_scalar();
     losses.insert(0, initial);

@@ -3,11 +3,12 @@
 
 use std::path::Path;
 
+use pinn_optim::Stage;
 use serde_json::json;
 
 use crate::config::Config;
 use crate::files::write_atomic;
-use crate::train::{self, Overrides, RunEnd};
+use crate::train::{self, Exit, Overrides};
 
 /// A benchmark problem: its config (compiled in, so the binary runs anywhere) and target.
 struct Case {
@@ -49,14 +50,14 @@ const QUICK_STEPS: usize = 5;
 
 /// A short description of the method a config uses, e.g.
 /// `gauss_newton(cholesky) + hard constraints, MLP 2→32×2→1 tanh`.
-fn method(config: &Config, n_params: u64) -> String {
+fn method(config: &Config, n_params: usize) -> String {
     let stages: Vec<String> = config
         .train
         .stages
         .iter()
-        .map(|s| match s.gauss_newton_config() {
-            Some((solver, _)) => format!("gauss_newton({})", format!("{solver:?}").to_lowercase()),
-            None => s.name().to_string(),
+        .map(|s| match s {
+            Stage::GaussNewton(gn) => format!("gauss_newton({:?})", gn.solver).to_lowercase(),
+            _ => s.name().to_string(),
         })
         .collect();
     let m = &config.model;
@@ -112,26 +113,25 @@ pub fn accuracy(out: &Path, quick: bool, only: Option<&str>) -> Result<(), Strin
                 ..Overrides::default()
             },
         )?;
-        let rel_l2 = summary["rel_l2"].as_f64().unwrap_or(f64::NAN);
-        let n_params = summary["n_params"].as_u64().unwrap_or(0);
+        let rel_l2 = summary.rel_l2.unwrap_or(f64::NAN);
         let line = json!({
             "problem": case.problem,
-            "method": method(&config, n_params),
-            "dtype": summary["dtype"],
-            "steps": summary["steps"],
+            "method": method(&config, summary.n_params),
+            "dtype": summary.dtype,
+            "steps": summary.steps,
             "rel_l2": rel_l2,
-            "wall_s": summary["wall_s"],
+            "wall_s": summary.wall_s,
             "target": case.target,
             "met": rel_l2 <= case.target,
             "quick": quick,
-            "termination": summary["termination"],
-            "non_finite": matches!(end, RunEnd::NonFinite),
+            "termination": summary.termination,
+            "non_finite": matches!(end, Exit::NonFinite),
         });
         lines.push_str(&line.to_string());
         lines.push('\n');
         // Rewritten after every problem: a long run that is stopped keeps what it measured.
         write_atomic(&out.join("accuracy.jsonl"), lines.as_bytes())?;
-        table.push((case, rel_l2, summary["wall_s"].as_f64().unwrap_or(0.0)));
+        table.push((case, rel_l2, summary.wall_s));
     }
     println!(
         "{:<22} {:>10} {:>8} {:>9}  met",

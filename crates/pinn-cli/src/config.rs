@@ -4,13 +4,10 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use burn::tensor::Device;
-use pinn_loss::{PdeConfig, PinnLoss, PointsConfig, Problem};
+use pinn_loss::{PdeConfig, PointsConfig, Problem, Setup, Trainable};
+use pinn_model::ModelConfig;
 use pinn_model::backend::{Backend, Dtype};
-use pinn_model::{Ansatz, Constrained, Model, ModelConfig};
-
-/// The model a config trains: a network, under an ansatz when constraints are hard.
-pub type RunModel = Constrained<Model>;
-use pinn_optim::{Balance, Stage};
+use pinn_optim::{Balance, Stage, TrainSettings};
 use serde::{Deserialize, Serialize};
 
 /// A whole run, as in `configs/*.toml`.
@@ -70,6 +67,18 @@ fn default_eval_every() -> usize {
 }
 fn default_eval_grid() -> usize {
     64
+}
+
+impl TrainConfig {
+    /// The library's settings for a run on `backend` (its loss-thread policy applied).
+    pub fn settings(&self, backend: Backend) -> TrainSettings {
+        TrainSettings {
+            stages: self.stages.clone(),
+            eval_every: self.eval_every,
+            threads: backend.loss_threads(self.threads),
+            balance: self.balance.clone(),
+        }
+    }
 }
 
 impl Config {
@@ -132,56 +141,32 @@ impl Config {
         if self.train.eval_grid < 2 {
             return Err("train.eval_grid must be at least 2 points per axis".into());
         }
-        if self.backend == Backend::Wgpu && self.dtype == Dtype::F64 {
-            return Err(
-                "dtype = \"f64\" is not supported with backend = \"wgpu\" (its f64 \
-                 transcendental functions are wrong); use dtype = \"f32\" or backend = \"flex\""
-                    .into(),
-            );
-        }
-        let problem = self.pde.problem()?;
-        for (name, w) in &self.weights {
-            if !problem.conditions.iter().any(|c| &c.name == name) {
-                let known: Vec<&str> = problem.conditions.iter().map(|c| c.name.as_str()).collect();
-                return Err(format!(
-                    "weights.{name}: `{}` has no `{name}` term; its terms are {}",
-                    problem.name,
-                    known.join(", ")
-                ));
-            }
-            if !(*w >= 0.0 && w.is_finite()) {
-                return Err(format!(
-                    "weights.{name} must be a finite number ≥ 0 (got {w})"
-                ));
-            }
-        }
-        Ok(())
+        self.backend
+            .supports(self.dtype)
+            .map_err(|e| format!("backend = \"{}\": {e}", self.backend))?;
+        self.problem().map(|_| ())
     }
 
-    /// The problem (with the config's weights), its collocation loss on `device`, and the
-    /// model at initialisation (preconditioned features use the PDE's symbol). With
-    /// `model.hard_constraints` the ansatz satisfies the conditions and the loss is the
-    /// residual alone.
-    pub fn build(&self, device: &Device) -> Result<(Problem, PinnLoss, RunModel), String> {
+    /// The problem of `[pde]` with the weights of `[weights]`.
+    pub fn problem(&self) -> Result<Problem, String> {
         let mut problem = self.pde.problem()?;
-        for (term, w) in &self.weights {
-            problem.set_weight(term, *w);
+        for (name, w) in &self.weights {
+            problem
+                .set_weight(name, *w)
+                .map_err(|e| format!("weights.{name}: {e}"))?;
         }
-        let (lo, hi) = (problem.domain.lo(), problem.domain.hi());
-        let symbol = |w: &[f64]| problem.residual.symbol(w);
-        let (ansatz, trained) = if self.model.hard_constraints {
-            let ansatz = problem
-                .ansatz()
-                .map_err(|e| format!("model.hard_constraints: {e}"))?;
-            (ansatz, problem.without_conditions())
-        } else {
-            (Ansatz::none(problem.domain.dim()), problem.clone())
-        };
-        let model = self
-            .model
-            .init_constrained(ansatz, lo, hi, self.seed, device, &symbol)?;
-        let loss = PinnLoss::new(&trained, &self.points, self.seed, device)?;
-        Ok((problem, loss, model))
+        Ok(problem)
+    }
+
+    /// The problem's loss, model and error metric on `device` ([`Setup`]: hard constraints
+    /// make the loss the residual alone under the problem's ansatz).
+    pub fn build(&self, device: &Device) -> Result<Trainable, String> {
+        Setup::new(self.problem()?)
+            .points(self.points.clone())
+            .model(self.model.clone())
+            .seed(self.seed)
+            .eval_grid(self.train.eval_grid)
+            .build(device)
     }
 
     /// The total number of steps of the schedule.

@@ -11,6 +11,7 @@ mod files;
 mod plot;
 mod reproduce;
 mod spectrum;
+mod summary;
 mod train;
 
 use std::path::PathBuf;
@@ -81,10 +82,11 @@ enum Command {
         #[arg(long, default_value = "runs/bench")]
         out: PathBuf,
     },
-    /// Reproduce the experiments of De Ryck et al. (ICLR 2024) in f64: E1, E2, E4, E5 or all.
+    /// Reproduce the experiments of De Ryck et al. (ICLR 2024) in f64: E1 to E5, or all.
     Reproduce {
         /// Which experiment.
-        experiment: String,
+        #[arg(ignore_case = true)]
+        experiment: reproduce::Experiment,
         /// Output directory (one folder per experiment).
         #[arg(long, default_value = "runs/reproduce")]
         out: PathBuf,
@@ -125,20 +127,20 @@ fn main() -> ExitCode {
             lambda,
             out,
         } => spectrum::run(&config, lambda.unwrap_or(spectrum::Lambda::Config), out)
-            .map(|()| train::RunEnd::Done),
+            .map(|()| train::Exit::Done),
         Command::Bench {
             which: Benchmark::Accuracy,
             quick,
             only,
             out,
-        } => bench::accuracy(&out, quick, only.as_deref()).map(|()| train::RunEnd::Done),
+        } => bench::accuracy(&out, quick, only.as_deref()).map(|()| train::Exit::Done),
         Command::Reproduce { experiment, out } => {
-            reproduce::run(&experiment, &out).map(|()| train::RunEnd::Done)
+            reproduce::run(experiment, &out).map(|()| train::Exit::Done)
         }
     };
     match result {
-        Ok(train::RunEnd::Done) => ExitCode::SUCCESS,
-        Ok(train::RunEnd::NonFinite) => ExitCode::from(3),
+        Ok(train::Exit::Done) => ExitCode::SUCCESS,
+        Ok(train::Exit::NonFinite) => ExitCode::from(3),
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::from(2)

@@ -1,19 +1,36 @@
-//! `pinn reproduce E1|E2|E4|E5|all --out DIR`: the paper's experiments
-//! ([`pinn_optim::paper`]) as CSV tables and a `summary.json` per experiment.
+//! `pinn reproduce E1|…|E5|all --out DIR`: the paper's experiments
+//! ([`pinn_paper::experiments`]) as CSV tables, figures and a `summary.json` per experiment,
+//! one function each.
 
 use std::path::Path;
 use std::time::Instant;
 
 use burn::tensor::Device;
 use pinn_model::backend::{Backend, Dtype, autodiff_device};
-use pinn_optim::paper::{self, LinearSetup, SweepRow};
+use pinn_paper::experiments::{self as paper, LinearSetup, SweepRow};
 use serde_json::json;
 
 use crate::files::write_atomic;
 use crate::plot::{Axes, Series, line_plot};
 
-/// The experiments this build can run.
-pub const EXPERIMENTS: [&str; 5] = ["E1", "E2", "E3", "E4", "E5"];
+/// An experiment of the paper, or all of them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[value(rename_all = "UPPER")]
+pub enum Experiment {
+    /// Poisson, linear Fourier model: κ and gradient descent with and without `P`.
+    E1,
+    /// Advection on space-time Fourier modes.
+    E2,
+    /// Spectra of `A` for a linear model, an MLP and an MLP on preconditioned features.
+    E3,
+    /// κ against the boundary weight λ.
+    E4,
+    /// Helmholtz with Cauchy data.
+    E5,
+    /// E1 to E5.
+    #[value(name = "all")]
+    All,
+}
 
 fn write_json(path: &Path, value: &serde_json::Value) -> Result<(), String> {
     let text = serde_json::to_string_pretty(value).map_err(|e| e.to_string())?;
@@ -21,16 +38,17 @@ fn write_json(path: &Path, value: &serde_json::Value) -> Result<(), String> {
 }
 
 /// `parameter,K or beta,…` table of a sweep, and the loss curves side by side.
-fn write_sweep(dir: &Path, key: &str, rows: &[(f64, SweepRow)]) -> Result<(), String> {
+fn write_sweep(dir: &Path, key: &str, rows: &[SweepRow]) -> Result<(), String> {
     let mut table = format!(
         "{key},n_params,lambda,kappa,lambda_preconditioned,kappa_preconditioned,\
          kappa_preconditioned_lambda1,steps_to_1e-10,steps_to_1e-10_preconditioned,final_loss,\
          final_loss_preconditioned,rel_l2,rel_l2_preconditioned\n"
     );
     let opt = |s: Option<usize>| s.map_or(String::new(), |v| v.to_string());
-    for (x, r) in rows {
+    for r in rows {
         table.push_str(&format!(
-            "{x},{},{:e},{:e},{:e},{:e},{:e},{},{},{:e},{:e},{:e},{:e}\n",
+            "{},{},{:e},{:e},{:e},{:e},{:e},{},{},{:e},{:e},{:e},{:e}\n",
+            r.x,
             r.n_params,
             r.lambda,
             r.kappa,
@@ -47,14 +65,15 @@ fn write_sweep(dir: &Path, key: &str, rows: &[(f64, SweepRow)]) -> Result<(), St
     }
     write_atomic(&dir.join("kappa.csv"), table.as_bytes())?;
     let mut curves = String::from("step");
-    for (x, _) in rows {
+    for r in rows {
+        let x = r.x;
         curves.push_str(&format!(",loss_{key}{x},loss_preconditioned_{key}{x}"));
     }
     curves.push('\n');
-    let steps = rows.first().map_or(0, |(_, r)| r.losses.len());
+    let steps = rows.first().map_or(0, |r| r.losses.len());
     for s in 0..steps {
         curves.push_str(&s.to_string());
-        for (_, r) in rows {
+        for r in rows {
             curves.push_str(&format!(
                 ",{:e},{:e}",
                 r.losses[s], r.losses_preconditioned[s]
@@ -71,18 +90,18 @@ fn sweep(
     xs: &[f64],
     setup: impl Fn(f64) -> LinearSetup,
     steps: usize,
-) -> Result<Vec<(f64, SweepRow)>, String> {
-    let rows: Vec<(f64, SweepRow)> = xs
+) -> Result<Vec<SweepRow>, String> {
+    let rows = xs
         .iter()
         .map(|&x| {
-            let row = paper::sweep_row(x as usize, &setup(x), steps);
+            let row = paper::sweep_row(x, &setup(x), steps)?;
             eprintln!(
                 "  {key} = {x}: κ = {:.3e}, κ_P = {:.3}, rel. L2 {:.2e} (P: {:.2e})",
                 row.kappa, row.kappa_preconditioned, row.rel_l2, row.rel_l2_preconditioned
             );
-            (x, row)
+            Ok(row)
         })
-        .collect();
+        .collect::<Result<Vec<_>, String>>()?;
     write_sweep(dir, key, &rows)?;
     let label = if key == "K" {
         "K (Fourier modes)"
@@ -91,7 +110,7 @@ fn sweep(
     };
     let curve = |name: &str, f: &dyn Fn(&SweepRow) -> f64| Series {
         name: name.into(),
-        points: rows.iter().map(|(x, r)| (*x, f(r))).collect(),
+        points: rows.iter().map(|r| (r.x, f(r))).collect(),
     };
     figure(
         &dir.join("kappa.png"),
@@ -110,7 +129,8 @@ fn sweep(
     );
     let picked = [rows.first(), rows.get(rows.len() / 2), rows.last()];
     let mut losses = Vec::new();
-    for (x, r) in picked.into_iter().flatten() {
+    for r in picked.into_iter().flatten() {
+        let x = r.x;
         let pts = |l: &[f64]| l.iter().enumerate().map(|(i, v)| (i as f64, *v)).collect();
         losses.push(Series {
             name: format!("{key} = {x}, without P"),
@@ -143,141 +163,166 @@ fn figure(path: &Path, axes: &Axes<'_>, series: &[Series]) {
     }
 }
 
-fn run_one(name: &str, out: &Path, device: &Device) -> Result<(), String> {
-    let dir = out.join(name);
+/// E1 (Poisson) or E5 (Helmholtz): the sweep over `K = 5, 15, …, 95` modes.
+fn sweep_modes(
+    name: &str,
+    dir: &Path,
+    setup: impl Fn(usize) -> LinearSetup,
+) -> Result<serde_json::Value, String> {
+    let ks: Vec<f64> = (5..=95).step_by(10).map(f64::from).collect();
+    let rows = sweep(dir, "K", &ks, |k| setup(k as usize), GD_STEPS)?;
+    let rows = named_rows(&rows, |r| json!({ "K": r.x as usize }))?;
+    Ok(json!({ "experiment": name, "gd_steps": GD_STEPS, "rows": rows }))
+}
+
+/// The rows as JSON objects, each with its swept parameter (`extra`) first.
+fn named_rows(
+    rows: &[SweepRow],
+    extra: impl Fn(&SweepRow) -> serde_json::Value,
+) -> Result<Vec<serde_json::Value>, String> {
+    rows.iter()
+        .map(|r| {
+            let mut v = extra(r);
+            let fields = serde_json::to_value(r).map_err(|e| e.to_string())?;
+            if let (Some(v), serde_json::Value::Object(fields)) = (v.as_object_mut(), fields) {
+                v.extend(fields);
+            }
+            Ok(v)
+        })
+        .collect()
+}
+
+/// Gradient-descent steps of the sweeps.
+const GD_STEPS: usize = 200;
+
+/// E2: the sweep over `β = 3, 6, …, 30`.
+fn e2(dir: &Path, device: &Device) -> Result<serde_json::Value, String> {
+    let betas: Vec<f64> = (3..=30).step_by(3).map(f64::from).collect();
+    let rows = sweep(
+        dir,
+        "beta",
+        &betas,
+        |b| paper::e2_setup(b, device),
+        GD_STEPS,
+    )?;
+    let rows = named_rows(&rows, |r| json!({ "beta": r.x }))?;
+    Ok(json!({ "experiment": "E2", "gd_steps": GD_STEPS, "rows": rows }))
+}
+
+/// E3: the three spectra, as a CSV and a figure.
+fn e3(dir: &Path, device: &Device) -> Result<serde_json::Value, String> {
+    let models = paper::e3(device)?;
+    let mut csv = String::from("model,index,eigenvalue,normalized\n");
+    for m in &models {
+        eprintln!(
+            "  {}: {} params, κ = {:.3e}, {} zero eigenvalues",
+            m.model, m.n_params, m.spectrum.kappa, m.spectrum.n_zero
+        );
+        for (i, v) in m.spectrum.eigenvalues.iter().enumerate() {
+            csv.push_str(&format!(
+                "{},{i},{v:e},{:e}\n",
+                m.model,
+                v / m.spectrum.lambda_max
+            ));
+        }
+    }
+    write_atomic(&dir.join("spectra.csv"), csv.as_bytes())?;
+    let series: Vec<Series> = models
+        .iter()
+        .map(|m| Series {
+            name: format!("{} (κ = {:.1e})", m.model, m.spectrum.kappa),
+            points: m
+                .spectrum
+                .eigenvalues
+                .iter()
+                .rev()
+                .enumerate()
+                .map(|(i, v)| ((i + 1) as f64, v / m.spectrum.lambda_max))
+                .collect(),
+        })
+        .collect();
+    figure(
+        &dir.join("spectra.png"),
+        &Axes {
+            title: "eigenvalues of A / λ_max, descending",
+            x: "index",
+            y: "λ_i / λ_max",
+            log_x: true,
+            log_y: true,
+        },
+        &series,
+    );
+    Ok(json!({
+        "experiment": "E3",
+        "models": models.iter().map(|m| json!({
+            "model": m.model,
+            "n_params": m.n_params,
+            "lambda": m.lambda,
+            "kappa": m.spectrum.kappa,
+            "lambda_min": m.spectrum.lambda_min,
+            "lambda_max": m.spectrum.lambda_max,
+            "n_zero": m.spectrum.n_zero,
+        })).collect::<Vec<_>>(),
+    }))
+}
+
+/// E4: κ against λ for `K = 1..10`, as a CSV and a figure.
+fn e4(dir: &Path, device: &Device) -> Result<serde_json::Value, String> {
+    let rows = paper::e4_rows(10, 4, device)?;
+    let mut csv = String::from("K,lambda,kappa,kappa_preconditioned\n");
+    for r in &rows {
+        csv.push_str(&format!(
+            "{},{:e},{:e},{:e}\n",
+            r.k, r.lambda, r.kappa, r.kappa_preconditioned
+        ));
+    }
+    write_atomic(&dir.join("kappa_vs_lambda.csv"), csv.as_bytes())?;
+    let mut series = Vec::new();
+    for k in [2, 5, 10] {
+        let pick = |f: &dyn Fn(&paper::LambdaRow) -> f64| -> Vec<(f64, f64)> {
+            rows.iter()
+                .filter(|r| r.k == k)
+                .map(|r| (r.lambda, f(r)))
+                .collect()
+        };
+        series.push(Series {
+            name: format!("K = {k}, without P"),
+            points: pick(&|r| r.kappa),
+        });
+        series.push(Series {
+            name: format!("K = {k}, with P"),
+            points: pick(&|r| r.kappa_preconditioned),
+        });
+    }
+    figure(
+        &dir.join("kappa_vs_lambda.png"),
+        &Axes {
+            title: "κ(A) against the boundary weight λ",
+            x: "λ",
+            y: "κ",
+            log_x: true,
+            log_y: true,
+        },
+        &series,
+    );
+    Ok(json!({ "experiment": "E4", "rows": rows }))
+}
+
+/// Run one experiment into `out/NAME/`, with its wall time in `summary.json`.
+fn run_one(experiment: Experiment, out: &Path, device: &Device) -> Result<(), String> {
+    let name = format!("{experiment:?}");
+    let dir = out.join(&name);
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let start = Instant::now();
     eprintln!("{name}:");
-    let summary = match name {
-        "E1" | "E5" => {
-            let ks: Vec<f64> = (5..=95).step_by(10).map(f64::from).collect();
-            let rows = if name == "E1" {
-                sweep(&dir, "K", &ks, |k| paper::e1_setup(k as usize, device), 200)?
-            } else {
-                sweep(&dir, "K", &ks, |k| paper::e5_setup(k as usize, device), 200)?
-            };
-            json!({
-                "experiment": name,
-                "gd_steps": 200,
-                "rows": rows.iter().map(|(_, r)| r).collect::<Vec<_>>(),
-            })
-        }
-        "E2" => {
-            let betas: Vec<f64> = (3..=30).step_by(3).map(f64::from).collect();
-            let rows = sweep(&dir, "beta", &betas, |b| paper::e2_setup(b, device), 200)?;
-            json!({
-                "experiment": name,
-                "gd_steps": 200,
-                "rows": rows.iter().map(|(b, r)| {
-                    let mut v = serde_json::to_value(r).expect("row");
-                    v["beta"] = json!(b);
-                    v
-                }).collect::<Vec<_>>(),
-            })
-        }
-        "E3" => {
-            let models = paper::e3(device);
-            let mut csv = String::from("model,index,eigenvalue,normalized\n");
-            for m in &models {
-                eprintln!(
-                    "  {}: {} params, κ = {:.3e}, {} zero eigenvalues",
-                    m.model, m.n_params, m.spectrum.kappa, m.spectrum.n_zero
-                );
-                for (i, v) in m.spectrum.eigenvalues.iter().enumerate() {
-                    csv.push_str(&format!(
-                        "{},{i},{v:e},{:e}\n",
-                        m.model,
-                        v / m.spectrum.lambda_max
-                    ));
-                }
-            }
-            write_atomic(&dir.join("spectra.csv"), csv.as_bytes())?;
-            let series: Vec<Series> = models
-                .iter()
-                .map(|m| Series {
-                    name: format!("{} (κ = {:.1e})", m.model, m.spectrum.kappa),
-                    points: m
-                        .spectrum
-                        .eigenvalues
-                        .iter()
-                        .rev()
-                        .enumerate()
-                        .map(|(i, v)| ((i + 1) as f64, v / m.spectrum.lambda_max))
-                        .collect(),
-                })
-                .collect();
-            figure(
-                &dir.join("spectra.png"),
-                &Axes {
-                    title: "eigenvalues of A / λ_max, descending",
-                    x: "index",
-                    y: "λ_i / λ_max",
-                    log_x: true,
-                    log_y: true,
-                },
-                &series,
-            );
-            json!({
-                "experiment": name,
-                "models": models.iter().map(|m| json!({
-                    "model": m.model,
-                    "n_params": m.n_params,
-                    "lambda": m.lambda,
-                    "kappa": m.spectrum.kappa,
-                    "lambda_min": m.spectrum.lambda_min,
-                    "lambda_max": m.spectrum.lambda_max,
-                    "n_zero": m.spectrum.n_zero,
-                })).collect::<Vec<_>>(),
-            })
-        }
-        "E4" => {
-            let rows = paper::e4_rows(10, 4, device);
-            let mut csv = String::from("K,lambda,kappa,kappa_preconditioned\n");
-            for r in &rows {
-                csv.push_str(&format!(
-                    "{},{:e},{:e},{:e}\n",
-                    r.k, r.lambda, r.kappa, r.kappa_preconditioned
-                ));
-            }
-            write_atomic(&dir.join("kappa_vs_lambda.csv"), csv.as_bytes())?;
-            let mut series = Vec::new();
-            for k in [2, 5, 10] {
-                let pick = |f: &dyn Fn(&paper::LambdaRow) -> f64| -> Vec<(f64, f64)> {
-                    rows.iter()
-                        .filter(|r| r.k == k)
-                        .map(|r| (r.lambda, f(r)))
-                        .collect()
-                };
-                series.push(Series {
-                    name: format!("K = {k}, without P"),
-                    points: pick(&|r| r.kappa),
-                });
-                series.push(Series {
-                    name: format!("K = {k}, with P"),
-                    points: pick(&|r| r.kappa_preconditioned),
-                });
-            }
-            figure(
-                &dir.join("kappa_vs_lambda.png"),
-                &Axes {
-                    title: "κ(A) against the boundary weight λ",
-                    x: "λ",
-                    y: "κ",
-                    log_x: true,
-                    log_y: true,
-                },
-                &series,
-            );
-            json!({ "experiment": name, "rows": rows })
-        }
-        other => {
-            return Err(format!(
-                "unknown experiment `{other}`; expected one of {} or all",
-                EXPERIMENTS.join(", ")
-            ));
-        }
+    let mut summary = match experiment {
+        Experiment::E1 => sweep_modes("E1", &dir, |k| paper::e1_setup(k, device))?,
+        Experiment::E2 => e2(&dir, device)?,
+        Experiment::E3 => e3(&dir, device)?,
+        Experiment::E4 => e4(&dir, device)?,
+        Experiment::E5 => sweep_modes("E5", &dir, |k| paper::e5_setup(k, device))?,
+        Experiment::All => unreachable!("`all` is expanded by `run`"),
     };
-    let mut summary = summary;
     summary["wall_s"] = json!(start.elapsed().as_secs_f64());
     write_json(&dir.join("summary.json"), &summary)?;
     eprintln!(
@@ -289,23 +334,15 @@ fn run_one(name: &str, out: &Path, device: &Device) -> Result<(), String> {
 }
 
 /// Run `pinn reproduce`.
-pub fn run(which: &str, out: &Path) -> Result<(), String> {
-    let names: Vec<&str> = match which {
-        "all" => EXPERIMENTS.to_vec(),
-        one => {
-            let upper = one.to_ascii_uppercase();
-            let found = EXPERIMENTS.iter().find(|e| **e == upper).ok_or_else(|| {
-                format!(
-                    "unknown experiment `{one}`; expected one of {} or all",
-                    EXPERIMENTS.join(", ")
-                )
-            })?;
-            vec![*found]
-        }
+pub fn run(which: Experiment, out: &Path) -> Result<(), String> {
+    use Experiment::{All, E1, E2, E3, E4, E5};
+    let experiments = match which {
+        All => vec![E1, E2, E3, E4, E5],
+        one => vec![one],
     };
     let device = autodiff_device(Backend::Flex, Dtype::F64)?;
-    for name in names {
-        run_one(name, out, &device)?;
+    for experiment in experiments {
+        run_one(experiment, out, &device)?;
     }
     Ok(())
 }

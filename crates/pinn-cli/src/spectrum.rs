@@ -4,10 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use pinn_model::backend::{Backend, Dtype, autodiff_device};
-use pinn_optim::balance::merge_boundary_terms;
-use pinn_optim::jacobian::jacobian_blocks;
-use pinn_optim::spectrum::Spectrum;
-use pinn_optim::{Evaluator, default_threads};
+use pinn_optim::default_threads;
+use pinn_optim::diagnosis::{BoundaryMultiplier, gauss_newton_spectrum};
 use serde_json::json;
 
 use crate::config::Config;
@@ -18,7 +16,7 @@ use crate::files::write_atomic;
 pub enum Lambda {
     /// The config's weights as they are.
     Config,
-    /// The κ-optimal multiplier (golden section on log λ ∈ [−4, 6]).
+    /// The κ-optimal multiplier (golden section on log λ, `pinn_optim::balance::KAPPA_SEARCH`).
     Auto,
     /// A given multiplier.
     Value(f64),
@@ -47,30 +45,24 @@ pub fn run(config_path: &Path, lambda: Lambda, out: Option<PathBuf>) -> Result<(
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     // The spectrum is f64 linear algebra on the CPU whatever the training backend.
     let device = autodiff_device(Backend::Flex, Dtype::F64)?;
-    let (problem, loss, model) = config.build(&device)?;
-    let blocks = merge_boundary_terms(jacobian_blocks(&loss, &model, default_threads()));
-    let lambda = match lambda {
-        Lambda::Config => 1.0,
-        Lambda::Value(v) => v,
-        Lambda::Auto => blocks.kappa_optimal_lambda("boundary", -4.0, 6.0).0,
+    let setup = config.build(&device)?;
+    let multiplier = match lambda {
+        Lambda::Config => BoundaryMultiplier::Fixed(1.0),
+        Lambda::Value(v) => BoundaryMultiplier::Fixed(v),
+        Lambda::Auto => BoundaryMultiplier::KappaOptimal,
     };
-    let spectrum = Spectrum::of(&blocks.with_lambda("boundary", lambda).matrix())?;
-    let n_params = blocks.dim();
-    let loss_value: f64 = Evaluator::new(&loss, 1)
-        .terms(&model)
-        .iter()
-        .map(|(_, v)| v)
-        .sum();
+    let report = gauss_newton_spectrum(&setup.loss, &setup.model, multiplier, default_threads())?;
+    let (spectrum, lambda, n_params) = (&report.spectrum, report.lambda, report.n_params);
     let summary = json!({
-        "problem": problem.name,
+        "problem": setup.problem.name,
         "kappa": spectrum.kappa,
         "lambda_min": spectrum.lambda_min,
         "lambda_max": spectrum.lambda_max,
         "lambda": lambda,
         "n_zero": spectrum.n_zero,
         "n_params": n_params,
-        "n_rows": loss.num_rows(),
-        "loss_at_init": loss_value,
+        "n_rows": report.n_rows,
+        "loss_at_init": report.loss,
     });
     write_atomic(
         &dir.join("spectrum.json"),
@@ -86,7 +78,7 @@ pub fn run(config_path: &Path, lambda: Lambda, out: Option<PathBuf>) -> Result<(
     let nonzero = n_params - spectrum.n_zero;
     println!(
         "{}: κ(A) = {:.3e} over {nonzero} non-zero eigenvalues of {n_params} (λ_max {:.3e}, λ_min {:.3e}, boundary weight ×{lambda:.3e})",
-        problem.name, spectrum.kappa, spectrum.lambda_max, spectrum.lambda_min
+        setup.problem.name, spectrum.kappa, spectrum.lambda_max, spectrum.lambda_min
     );
     println!(
         "gradient descent with η = 1/λ_max = {:.3e} needs about κ·ln(1/ε) ≈ {:.1e} steps to reduce the error by ε = 1e-6 in the slowest direction; {} directions ({}) do not move at all.",

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use crate::domain::Face;
 
 /// Boundary data `g(x)`.
-pub type Data = Arc<dyn Fn(&[f64]) -> f64 + Send + Sync>;
+pub type BoundaryData = Arc<dyn Fn(&[f64]) -> f64 + Send + Sync>;
 
 /// What a condition constrains.
 #[derive(Clone)]
@@ -15,7 +15,7 @@ pub enum Constraint {
         /// The faces.
         faces: Vec<Face>,
         /// The data `g`.
-        g: Data,
+        g: BoundaryData,
     },
     /// `u(…, lo, …) = u(…, hi, …)` along `axis`.
     Periodic {
@@ -37,7 +37,7 @@ pub struct Condition {
 
 impl Condition {
     /// `u = g` on `faces`, weight 1.
-    pub fn value(name: &str, faces: Vec<Face>, g: Data) -> Self {
+    pub fn value(name: &str, faces: Vec<Face>, g: BoundaryData) -> Self {
         Self {
             name: name.into(),
             constraint: Constraint::Value { faces, g },
@@ -58,6 +58,17 @@ impl Condition {
     pub fn with_weight(mut self, weight: f64) -> Self {
         self.weight = weight;
         self
+    }
+}
+
+/// A term's weight must be a finite number `λ ≥ 0`; the error names the term.
+pub(crate) fn check_weight(name: &str, weight: f64) -> Result<(), String> {
+    if weight >= 0.0 && weight.is_finite() {
+        Ok(())
+    } else {
+        Err(format!(
+            "the weight of the `{name}` term must be a finite number ≥ 0 (got {weight})"
+        ))
     }
 }
 

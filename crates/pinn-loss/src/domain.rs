@@ -31,6 +31,7 @@ impl Domain {
     }
 
     /// A box with the given coordinate names and bounds.
+    #[track_caller]
     pub fn boxed(names: &[&str], lo: &[f64], hi: &[f64]) -> Self {
         assert!(
             names.len() == lo.len() && lo.len() == hi.len(),

@@ -2,7 +2,8 @@
 //!
 //! A [`Problem`] is a [`Residual`] (the interior operator, written from the jet of `u`) on a
 //! [`Domain`] with weighted [`Condition`]s; a [`PinnLoss`] samples its collocation points and
-//! evaluates the loss terms for any [`pinn_model::Field`]. The shipped PDEs are in [`pde`].
+//! evaluates the loss terms for any [`pinn_model::Field`]; a [`Setup`] makes a problem
+//! trainable (loss, model, error metric). The shipped PDEs are in [`pde`].
 
 mod condition;
 mod domain;
@@ -11,11 +12,13 @@ pub mod pde;
 mod problem;
 mod residual;
 pub mod sampling;
+mod setup;
 
-pub use condition::{Condition, Constraint, Data};
+pub use condition::{BoundaryData, Condition, Constraint};
 pub use domain::{Domain, Face};
-pub use loss::{L2Error, LossTerms, PinnLoss, PointsConfig, points_tensor};
+pub use loss::{L2Error, LossTerms, PinnLoss, PointsConfig, RESIDUAL, column, points_tensor};
 pub use pde::PdeConfig;
 pub use problem::{Exact, Problem};
 pub use residual::Residual;
 pub use sampling::Sampler;
+pub use setup::{Setup, Trainable};

@@ -7,7 +7,7 @@ use burn::tensor::{Device, TensorData};
 use pinn_model::{Field, Jet, JetSpec};
 use serde::{Deserialize, Serialize};
 
-use crate::condition::Constraint;
+use crate::condition::{Constraint, check_weight};
 use crate::sampling::{self, Sampler};
 use crate::{Domain, Problem};
 
@@ -62,10 +62,14 @@ pub fn points_tensor(points: &[Vec<f64>], dim: usize, device: &Device) -> Tensor
     Tensor::from_data(TensorData::new(flat, [points.len(), dim]), device)
 }
 
-fn column(values: Vec<f64>, device: &Device) -> Tensor<2> {
+/// Host values to a `[N, 1]` column tensor.
+pub fn column(values: Vec<f64>, device: &Device) -> Tensor<2> {
     let n = values.len();
     Tensor::from_data(TensorData::new(values, [n, 1]), device)
 }
+
+/// The name of the interior residual's loss term (the others are named by their conditions).
+pub const RESIDUAL: &str = "residual";
 
 /// One boundary-type term on the device.
 #[derive(Clone, Debug)]
@@ -74,6 +78,29 @@ enum TermData {
     Value { x: Tensor<2>, target: Tensor<2> },
     /// `r = u(y_lo) − u(y_hi)`.
     Periodic { lo: Tensor<2>, hi: Tensor<2> },
+}
+
+impl TermData {
+    /// Rows of the term's residual (a periodic pair is one row).
+    fn rows(&self) -> usize {
+        match self {
+            Self::Value { x, .. } => x.dims()[0],
+            Self::Periodic { lo, .. } => lo.dims()[0],
+        }
+    }
+
+    /// The unweighted residual `r_b`, on the rows `start..start + len` of `rows` (all rows
+    /// when `None`).
+    fn residual<M: Field>(&self, model: &M, rows: Option<(usize, usize)>) -> Tensor<2> {
+        let cut = |t: &Tensor<2>| match rows {
+            Some((start, len)) => t.clone().narrow(0, start, len),
+            None => t.clone(),
+        };
+        match self {
+            Self::Value { x, target } => model.forward(cut(x)) - cut(target),
+            Self::Periodic { lo, hi } => model.forward(cut(lo)) - model.forward(cut(hi)),
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -133,7 +160,7 @@ impl PinnLoss {
                 spec.dim()
             ));
         }
-        let xs = sampling::interior(domain, points.sampler, points.interior, seed);
+        let xs = sampling::interior(domain, points.sampler, points.interior, seed)?;
         let f: Vec<f64> = xs.iter().map(|x| problem.residual.source(x)).collect();
         let mut terms = Vec::new();
         for (k, c) in problem.conditions.iter().enumerate() {
@@ -141,7 +168,7 @@ impl PinnLoss {
             let data = match &c.constraint {
                 Constraint::Value { faces, g } => {
                     let ys =
-                        sampling::on_faces(domain, faces, points.sampler, points.boundary, seed);
+                        sampling::on_faces(domain, faces, points.sampler, points.boundary, seed)?;
                     let target = ys.iter().map(|y| g(y)).collect();
                     TermData::Value {
                         x: points_tensor(&ys, d, device),
@@ -154,7 +181,7 @@ impl PinnLoss {
                         upper: false,
                     };
                     let lo =
-                        sampling::on_face(domain, lo_face, points.sampler, points.boundary, seed);
+                        sampling::on_face(domain, lo_face, points.sampler, points.boundary, seed)?;
                     let hi: Vec<Vec<f64>> = lo
                         .iter()
                         .map(|p| {
@@ -169,12 +196,7 @@ impl PinnLoss {
                     }
                 }
             };
-            if !(c.weight >= 0.0 && c.weight.is_finite()) {
-                return Err(format!(
-                    "the weight of the `{}` term must be a finite number ≥ 0 (got {})",
-                    c.name, c.weight
-                ));
-            }
+            check_weight(&c.name, c.weight)?;
             terms.push(Term {
                 name: c.name.clone(),
                 weight: c.weight,
@@ -224,17 +246,22 @@ impl PinnLoss {
         &self.problem
     }
 
-    /// Names of the loss terms, interior first.
+    /// Names of the loss terms, interior ([`RESIDUAL`]) first.
     pub fn term_names(&self) -> Vec<String> {
-        std::iter::once("residual".to_string())
+        std::iter::once(RESIDUAL.to_string())
             .chain(self.terms.iter().map(|t| t.name.clone()))
             .collect()
     }
 
     /// The interior residual `r = N[u] − f` at the collocation points, `[N, 1]`.
     pub fn interior_residual<M: Field>(&self, model: &M) -> Tensor<2> {
-        let u = model.forward_jet(Jet::input(self.interior.clone(), self.spec.clone()));
-        self.problem.residual.operator(&self.interior, &u) - self.source.clone()
+        self.operator_residual(model, self.interior.clone(), self.source.clone())
+    }
+
+    /// `r = N[u](x) − f` at the points `x` with sources `f`.
+    fn operator_residual<M: Field>(&self, model: &M, x: Tensor<2>, f: Tensor<2>) -> Tensor<2> {
+        let u = model.forward_jet(Jet::input(x.clone(), self.spec.clone()));
+        self.problem.residual.operator(&x, &u) - f
     }
 
     /// The weights `λ` of the boundary-type terms, by name, in term order.
@@ -260,10 +287,7 @@ impl PinnLoss {
     /// row).
     pub fn term_rows(&self) -> Vec<usize> {
         std::iter::once(self.interior.dims()[0])
-            .chain(self.terms.iter().map(|t| match &t.data {
-                TermData::Value { x, .. } => x.dims()[0],
-                TermData::Periodic { lo, .. } => lo.dims()[0],
-            }))
+            .chain(self.terms.iter().map(|t| t.data.rows()))
             .collect()
     }
 
@@ -277,6 +301,10 @@ impl PinnLoss {
     /// The Gauss–Newton matrix is `A = J̃ᵀ J̃` with `J̃ = ∂r̃/∂θ`. Each call runs the model on
     /// those points only, so rows can be differentiated one backward pass at a time.
     /// Returns `(term index, rows)`; a block never straddles two terms (it is cut short).
+    ///
+    /// # Panics
+    /// When `start` is past the last row (callers iterate over [`PinnLoss::term_rows`]).
+    #[track_caller]
     pub fn weighted_rows<M: Field>(
         &self,
         model: &M,
@@ -287,29 +315,15 @@ impl PinnLoss {
         if start < n {
             let len = len.min(n - start);
             let x = self.interior.clone().narrow(0, start, len);
-            let u = model.forward_jet(Jet::input(x.clone(), self.spec.clone()));
-            let r =
-                self.problem.residual.operator(&x, &u) - self.source.clone().narrow(0, start, len);
+            let r = self.operator_residual(model, x, self.source.clone().narrow(0, start, len));
             return (0, r.mul_scalar(self.residual_scale.sqrt()));
         }
         let mut offset = n;
         for (k, t) in self.terms.iter().enumerate() {
-            let rows = match &t.data {
-                TermData::Value { x, .. } => x.dims()[0],
-                TermData::Periodic { lo, .. } => lo.dims()[0],
-            };
+            let rows = t.data.rows();
             if start < offset + rows {
                 let (s, len) = (start - offset, len.min(offset + rows - start));
-                let r = match &t.data {
-                    TermData::Value { x, target } => {
-                        model.forward(x.clone().narrow(0, s, len))
-                            - target.clone().narrow(0, s, len)
-                    }
-                    TermData::Periodic { lo, hi } => {
-                        model.forward(lo.clone().narrow(0, s, len))
-                            - model.forward(hi.clone().narrow(0, s, len))
-                    }
-                };
+                let r = t.data.residual(model, Some((s, len)));
                 return (k + 1, r.mul_scalar((t.weight / rows as f64).sqrt()));
             }
             offset += rows;
@@ -321,14 +335,9 @@ impl PinnLoss {
     pub fn terms<M: Field>(&self, model: &M) -> LossTerms {
         let r = self.interior_residual(model);
         let residual = r.square().sum().mul_scalar(self.residual_scale);
-        let mut terms = vec![("residual".to_string(), residual)];
+        let mut terms = vec![(RESIDUAL.to_string(), residual)];
         for t in &self.terms {
-            let r = match &t.data {
-                TermData::Value { x, target } => model.forward(x.clone()) - target.clone(),
-                TermData::Periodic { lo, hi } => {
-                    model.forward(lo.clone()) - model.forward(hi.clone())
-                }
-            };
+            let r = t.data.residual(model, None);
             terms.push((t.name.clone(), r.square().mean().mul_scalar(t.weight)));
         }
         LossTerms { terms }
@@ -350,7 +359,8 @@ impl L2Error {
         let exact = problem.exact.as_ref()?;
         let d = problem.domain.dim();
         let n = per_axis.pow(d as u32);
-        let xs = sampling::interior(&problem.domain, Sampler::Grid, n, 0);
+        let xs = sampling::interior(&problem.domain, Sampler::Grid, n, 0)
+            .expect("the grid sampler has no dimension limit");
         let u: Vec<f64> = xs.iter().map(|x| exact(x)).collect();
         let norm = u.iter().map(|v| v * v).sum::<f64>().sqrt();
         Some(Self {

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use pinn_model::{Ansatz, Jet, JetMap, Periodic, Vanish};
 
+use crate::condition::check_weight;
 use crate::{Condition, Constraint, Domain, Residual};
 
 /// The exact solution `u*(x)`.
@@ -117,14 +118,26 @@ impl Problem {
         self
     }
 
-    /// Set the weight of every condition named `name`; `false` when there is none.
-    pub fn set_weight(&mut self, name: &str, weight: f64) -> bool {
-        let mut found = false;
+    /// Set the weight `λ ≥ 0` of every condition named `name`. Errors, naming the terms
+    /// there are, when no condition has that name, and when `λ` is negative or not finite.
+    pub fn set_weight(&mut self, name: &str, weight: f64) -> Result<(), String> {
+        if !self.conditions.iter().any(|c| c.name == name) {
+            let known: Vec<&str> = self.conditions.iter().map(|c| c.name.as_str()).collect();
+            return Err(format!(
+                "`{}` has no `{name}` term; its terms are {}",
+                self.name,
+                if known.is_empty() {
+                    "the residual alone".to_string()
+                } else {
+                    known.join(", ")
+                }
+            ));
+        }
+        check_weight(name, weight)?;
         for c in self.conditions.iter_mut().filter(|c| c.name == name) {
             c.weight = weight;
-            found = true;
         }
-        found
+        Ok(())
     }
 }
 

@@ -68,7 +68,7 @@ fn ansatz_satisfies_boundary_and_initial_data_to_round_off() {
             let Constraint::Value { faces, g } = &c.constraint else {
                 continue;
             };
-            let ys = sampling::on_faces(&problem.domain, faces, Sampler::Halton, 64, 5);
+            let ys = sampling::on_faces(&problem.domain, faces, Sampler::Halton, 64, 5).unwrap();
             let u = values(&model, &ys, dim);
             let worst = ys
                 .iter()
@@ -80,7 +80,7 @@ fn ansatz_satisfies_boundary_and_initial_data_to_round_off() {
         }
         assert!(checked > 0, "{} has value conditions", problem.name);
         // The network is not trivially zero: u varies inside.
-        let inner = sampling::interior(&problem.domain, Sampler::Halton, 16, 1);
+        let inner = sampling::interior(&problem.domain, Sampler::Halton, 16, 1).unwrap();
         let u = values(&model, &inner, dim);
         assert!(u.iter().any(|v| v.abs() > 1e-3), "{}: {u:?}", problem.name);
     }

@@ -21,7 +21,7 @@ fn device() -> Device {
 
 /// `max |N[u*] − f|` over interior Halton points, with `u*` built from coordinate jets.
 fn residual_of_exact(problem: &Problem, exact: impl Fn(&Jet) -> Jet) -> f64 {
-    let xs = sampling::interior(&problem.domain, Sampler::Halton, 200, 1);
+    let xs = sampling::interior(&problem.domain, Sampler::Halton, 200, 1).unwrap();
     let x = points_tensor(&xs, problem.domain.dim(), &device());
     let spec = Arc::new(problem.residual.spec());
     let u = exact(&Jet::input(x.clone(), spec));
@@ -143,7 +143,7 @@ fn parameter_gradients_match_finite_differences() {
 fn boundary_points_lie_on_the_faces() {
     let p = Helmholtz::default().problem("h");
     let faces = p.domain.spatial_faces();
-    let ys = sampling::on_faces(&p.domain, &faces, Sampler::Halton, 100, 0);
+    let ys = sampling::on_faces(&p.domain, &faces, Sampler::Halton, 100, 0).unwrap();
     assert_eq!(ys.len(), 100);
     assert!(
         ys.iter()

@@ -1,4 +1,5 @@
-//! Activation functions with the first two derivatives a [`Jet`] needs.
+//! Activation functions: the choice of `σ` and its dispatch to the derivative rules
+//! `σ, σ', σ''` that live with the other jet rules in [`crate::Jet`].
 
 use std::fmt;
 use std::str::FromStr;

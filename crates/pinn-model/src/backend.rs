@@ -74,6 +74,34 @@ impl FromStr for Dtype {
     }
 }
 
+impl Backend {
+    /// Worker threads for the loss: `requested`, or one per core; always 1 on a GPU backend,
+    /// whose ops are already parallel (sharding would only add synchronisation).
+    pub fn loss_threads(self, requested: Option<usize>) -> usize {
+        match self {
+            Self::Wgpu => 1,
+            Self::Flex | Self::Ndarray => requested.unwrap_or_else(default_threads),
+        }
+    }
+
+    /// Whether `dtype` can run on this backend; the error says what to use instead.
+    pub fn supports(self, dtype: Dtype) -> Result<(), String> {
+        if self == Self::Wgpu && dtype == Dtype::F64 {
+            return Err(
+                "dtype f64 is not supported on wgpu (its f64 exp/tanh/sin are wrong); use \
+                 dtype f32, or backend flex for f64"
+                    .into(),
+            );
+        }
+        Ok(())
+    }
+}
+
+/// One worker per available core.
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
 /// Whether this build has the wgpu backend.
 pub const HAS_WGPU: bool = cfg!(feature = "wgpu");
 
@@ -82,11 +110,12 @@ pub const HAS_WGPU: bool = cfg!(feature = "wgpu");
 /// burn fixes a device's dtype at its first tensor, so this must run before any tensor exists
 /// on that backend in this process; a second call with another dtype is an error.
 pub fn autodiff_device(backend: Backend, dtype: Dtype) -> Result<Device, String> {
+    backend.supports(dtype)?;
     let mut device = match backend {
         Backend::Flex => Device::flex(),
         #[allow(deprecated)]
         Backend::Ndarray => Device::ndarray(),
-        Backend::Wgpu => wgpu_device(dtype)?,
+        Backend::Wgpu => wgpu_device()?,
     };
     let float = match dtype {
         Dtype::F32 => FloatDType::F32,
@@ -104,19 +133,12 @@ pub fn autodiff_device(backend: Backend, dtype: Dtype) -> Result<Device, String>
 }
 
 #[cfg(feature = "wgpu")]
-fn wgpu_device(dtype: Dtype) -> Result<Device, String> {
-    if dtype == Dtype::F64 {
-        return Err(
-            "dtype f64 is not supported on wgpu (its f64 exp/tanh/sin are wrong); use \
-             --dtype f32, or --backend flex for f64"
-                .into(),
-        );
-    }
+fn wgpu_device() -> Result<Device, String> {
     Ok(Device::wgpu(burn::tensor::DeviceKind::DefaultDevice))
 }
 
 #[cfg(not(feature = "wgpu"))]
-fn wgpu_device(_: Dtype) -> Result<Device, String> {
+fn wgpu_device() -> Result<Device, String> {
     Err(
         "this build has no wgpu backend; rebuild with `--features wgpu` (e.g. `cargo run \
          --release --features wgpu -- train …`) or use --backend flex"

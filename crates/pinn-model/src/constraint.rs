@@ -209,6 +209,7 @@ pub struct Constrained<M: Module> {
 
 impl<M: Field> Constrained<M> {
     /// `net` under `ansatz`; panics when the input dimensions disagree.
+    #[track_caller]
     pub fn new(net: M, ansatz: Ansatz) -> Self {
         assert_eq!(
             net.input_dim(),

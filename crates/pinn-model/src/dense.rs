@@ -83,12 +83,9 @@ impl Dense {
         i * o + self.bias.as_ref().map_or(0, |_| o)
     }
 
-    /// The probe, if any.
-    pub fn probe(&self) -> Option<&Probe> {
-        self.probe.as_ref()
-    }
-
-    /// The same layer carrying `probe` (`None` removes it).
+    /// The same layer carrying `probe` (`None` removes it); for the Jacobian products of
+    /// `pinn_optim::jacobian`.
+    #[doc(hidden)]
     pub fn with_probe(mut self, probe: Option<Probe>) -> Self {
         self.probe = probe;
         self

@@ -87,6 +87,35 @@ impl FourierFeatures {
         self
     }
 
+    /// `|d(ω_m)|` for every mode, `d` the Fourier symbol of a linear constant-coefficient
+    /// operator (`D e^{iω·x} = d(ω) e^{iω·x}`), and `None` on the resonant modes where it
+    /// vanishes, `|d(ω_m)| ≤ 10⁻¹² max_m |d(ω_m)|` (the operator's kernel, where `1/|d|` is
+    /// no scale). `None` overall when the operator has no symbol at some mode.
+    ///
+    /// This is the one rule behind every symbol-based scaling: the diagonal preconditioner
+    /// `P = diag(1/|d|)` of the linear experiments and the preconditioned features of a config.
+    pub fn symbol_magnitudes(
+        &self,
+        symbol: &dyn Fn(&[f64]) -> Option<f64>,
+    ) -> Option<Vec<Option<f64>>> {
+        let d: Vec<f64> = self
+            .modes
+            .iter()
+            .map(|w| symbol(w).map(f64::abs))
+            .collect::<Option<_>>()?;
+        let largest = d.iter().fold(0.0_f64, |m, v| m.max(*v));
+        Some(
+            d.into_iter()
+                .map(|v| (v > 1e-12 * largest).then_some(v))
+                .collect(),
+        )
+    }
+
+    /// The input dimension `d` of the wave vectors.
+    pub fn input_dim(&self) -> usize {
+        self.omega.dims()[0]
+    }
+
     /// The wave vectors `ω_m`.
     pub fn modes(&self) -> &[Vec<f64>] {
         &self.modes

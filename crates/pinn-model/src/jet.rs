@@ -199,6 +199,7 @@ fn quadratic_form(op: &SecondOrder, g: &[Stream]) -> Stream {
 impl Jet {
     /// The jet of the input coordinates `x` (`[N, d]`): `∂_i x = e_i` for tracked `i`, no
     /// second derivatives.
+    #[track_caller]
     pub fn input(x: Tensor<2>, spec: Arc<JetSpec>) -> Self {
         let [_, d] = x.dims();
         assert_eq!(

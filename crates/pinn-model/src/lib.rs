@@ -11,7 +11,7 @@
 //! let mlp = Mlp::new(2, 32, 3, 1, Activation::Tanh, &mut Seeded::new(0), &device);
 //! let spec = Arc::new(JetSpec::gradient(2).with_second(SecondOrder::laplacian(2)));
 //! let x = Tensor::<2>::from_floats([[0.1, 0.2], [0.3, 0.4]], &device);
-//! let u = mlp.forward(Jet::input(x, spec));
+//! let u = mlp.forward_jet(Jet::input(x, spec));
 //! let laplacian = u.second_dense(0); // Δu at each point
 //! ```
 
@@ -19,6 +19,7 @@ mod activation;
 pub mod backend;
 mod constraint;
 mod dense;
+mod field;
 mod fourier;
 pub mod init;
 mod jet;
@@ -28,8 +29,11 @@ pub mod params;
 
 pub use activation::Activation;
 pub use constraint::{Ansatz, Constrained, JetMap, Periodic, Vanish};
-pub use dense::{Dense, Probe};
+pub use dense::Dense;
+#[doc(hidden)]
+pub use dense::Probe;
+pub use field::Field;
 pub use fourier::FourierFeatures;
 pub use jet::{Jet, JetSpec, SecondOrder, Stream};
-pub use mlp::{FourierMlp, Mlp};
-pub use model::{FeaturesConfig, Field, LinearFourier, Model, ModelConfig};
+pub use mlp::{FourierMlp, LinearFourier, Mlp};
+pub use model::{FeaturesConfig, Model, ModelConfig};

@@ -1,9 +1,10 @@
-//! Multilayer perceptrons, plain or fed by (preconditioned) Fourier features.
+//! Multilayer perceptrons, plain or fed by (preconditioned) Fourier features, and the linear
+//! model on Fourier features.
 
 use burn::module::Module;
 use burn::tensor::Device;
 
-use crate::{Activation, Dense, FourierFeatures, Jet, init::Seeded};
+use crate::{Activation, Dense, Field, FourierFeatures, Jet, init::Seeded};
 
 /// `u = W_L σ(… σ(W_1 h + b_1) …) + b_L`.
 #[derive(Module, Debug)]
@@ -53,17 +54,6 @@ impl Mlp {
         last.forward(h)
     }
 
-    /// The network with `f` applied to each layer, input to output.
-    pub fn map_dense_layers(mut self, f: &mut dyn FnMut(Dense) -> Dense) -> Self {
-        self.layers = self.layers.into_iter().map(f).collect();
-        self
-    }
-
-    /// Input dimension.
-    pub fn input_dim(&self) -> usize {
-        self.inputs
-    }
-
     /// The activation.
     pub fn activation(&self) -> Activation {
         self.activation
@@ -83,5 +73,65 @@ impl FourierMlp {
     /// The forward pass on a jet.
     pub fn forward(&self, x: Jet) -> Jet {
         self.mlp.forward(self.features.forward(x))
+    }
+}
+
+impl Field for Mlp {
+    fn input_dim(&self) -> usize {
+        self.inputs
+    }
+    fn forward_jet(&self, x: Jet) -> Jet {
+        self.forward(x)
+    }
+    fn map_layers(&self, f: &mut dyn FnMut(Dense) -> Dense) -> Option<Self> {
+        let mut out = self.clone();
+        out.layers = out.layers.into_iter().map(f).collect();
+        Some(out)
+    }
+}
+
+impl Field for FourierMlp {
+    fn input_dim(&self) -> usize {
+        self.features.input_dim()
+    }
+    fn forward_jet(&self, x: Jet) -> Jet {
+        self.forward(x)
+    }
+    fn map_layers(&self, f: &mut dyn FnMut(Dense) -> Dense) -> Option<Self> {
+        Some(Self {
+            features: self.features.clone(),
+            mlp: self.mlp.map_layers(f)?,
+        })
+    }
+}
+
+/// A linear model on Fourier features, `u = Σ_k θ_k p_k φ_k(x)`.
+#[derive(Module, Debug)]
+pub struct LinearFourier {
+    /// The (scaled) features.
+    pub features: FourierFeatures,
+    /// The coefficients `θ`, `[F, 1]`, no bias (the constant feature plays that role).
+    pub head: Dense,
+}
+
+impl LinearFourier {
+    /// The forward pass on a jet.
+    pub fn forward(&self, x: Jet) -> Jet {
+        self.head.forward(self.features.forward(x))
+    }
+}
+
+impl Field for LinearFourier {
+    fn input_dim(&self) -> usize {
+        self.features.input_dim()
+    }
+    fn forward_jet(&self, x: Jet) -> Jet {
+        self.forward(x)
+    }
+    fn map_layers(&self, f: &mut dyn FnMut(Dense) -> Dense) -> Option<Self> {
+        Some(Self {
+            features: self.features.clone(),
+            head: f(self.head.clone()),
+        })
     }
 }

@@ -1,58 +1,13 @@
-//! The [`Field`] trait (a model `u(x; θ)`) and the models a config can build.
+//! The [`Model`] enum of the models a config can build, and their configuration.
 
-use std::sync::Arc;
-
-use burn::Tensor;
 use burn::module::Module;
 use burn::tensor::Device;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    Activation, Ansatz, Constrained, Dense, FourierFeatures, FourierMlp, Jet, JetSpec, Mlp,
-    init::Seeded,
+    Activation, Ansatz, Constrained, Dense, Field, FourierFeatures, FourierMlp, Jet, LinearFourier,
+    Mlp, init::Seeded,
 };
-
-/// A trainable field `u(x; θ)` that propagates input jets.
-pub trait Field: Module {
-    /// Input dimension `d`.
-    fn input_dim(&self) -> usize;
-
-    /// `u` and its input derivatives, from the jet of `x`.
-    fn forward_jet(&self, x: Jet) -> Jet;
-
-    /// Values only, `[N, d] → [N, 1]`.
-    fn forward(&self, x: Tensor<2>) -> Tensor<2> {
-        let spec = Arc::new(JetSpec::values(self.input_dim()));
-        self.forward_jet(Jet::input(x, spec)).into_value()
-    }
-
-    /// The model with `f` applied to each of its [`Dense`] layers, in parameter order (the
-    /// order of [`crate::params::flatten`]), e.g. to attach a [`crate::Probe`]. `None` when
-    /// the model has parameters outside `Dense` layers: Jacobian products then fall back to
-    /// one backward pass per residual row.
-    fn map_layers(&self, _f: &mut dyn FnMut(Dense) -> Dense) -> Option<Self>
-    where
-        Self: Sized,
-    {
-        None
-    }
-}
-
-/// A linear model on Fourier features, `u = Σ_k θ_k p_k φ_k(x)`.
-#[derive(Module, Debug)]
-pub struct LinearFourier {
-    /// The (scaled) features.
-    pub features: FourierFeatures,
-    /// The coefficients `θ`, `[F, 1]`, no bias (the constant feature plays that role).
-    pub head: Dense,
-}
-
-impl LinearFourier {
-    /// The forward pass on a jet.
-    pub fn forward(&self, x: Jet) -> Jet {
-        self.head.forward(self.features.forward(x))
-    }
-}
 
 /// The models a config can build.
 #[derive(Module, Debug)]
@@ -66,36 +21,31 @@ pub enum Model {
     LinearFourier(LinearFourier),
 }
 
+/// `$body` with `$m` bound to the model inside whichever variant `$model` holds.
+macro_rules! with_model {
+    ($model:expr, $m:ident => $body:expr) => {
+        match $model {
+            Model::Mlp($m) => $body,
+            Model::FourierMlp($m) => $body,
+            Model::LinearFourier($m) => $body,
+        }
+    };
+}
+
 impl Field for Model {
     fn input_dim(&self) -> usize {
-        match self {
-            Self::Mlp(m) => m.input_dim(),
-            Self::FourierMlp(m) => m.features.modes().first().map_or(0, Vec::len),
-            Self::LinearFourier(m) => m.features.modes().first().map_or(0, Vec::len),
-        }
+        with_model!(self, m => m.input_dim())
     }
 
     fn forward_jet(&self, x: Jet) -> Jet {
-        match self {
-            Self::Mlp(m) => m.forward(x),
-            Self::FourierMlp(m) => m.forward(x),
-            Self::LinearFourier(m) => m.forward(x),
-        }
+        with_model!(self, m => m.forward_jet(x))
     }
 
     fn map_layers(&self, f: &mut dyn FnMut(Dense) -> Dense) -> Option<Self> {
-        Some(match self.clone() {
-            Self::Mlp(m) => Self::Mlp(m.map_dense_layers(f)),
-            Self::FourierMlp(FourierMlp { features, mlp }) => Self::FourierMlp(FourierMlp {
-                features,
-                mlp: mlp.map_dense_layers(f),
-            }),
-            Self::LinearFourier(LinearFourier { features, head }) => {
-                Self::LinearFourier(LinearFourier {
-                    features,
-                    head: f(head),
-                })
-            }
+        Some(match self {
+            Self::Mlp(m) => Self::Mlp(m.map_layers(f)?),
+            Self::FourierMlp(m) => Self::FourierMlp(m.map_layers(f)?),
+            Self::LinearFourier(m) => Self::LinearFourier(m.map_layers(f)?),
         })
     }
 }
@@ -234,8 +184,9 @@ impl ModelConfig {
     /// [`ModelConfig::init`] with the symbol `d(ω)` of the PDE's operator, which preconditioned
     /// features (`precondition = true`) scale by: `p_ω = |d(ω_min)| / |d(ω)|` with `ω_min` the
     /// mode of smallest non-zero `|d|` (so the lowest mode keeps scale 1 and `p` decays like
-    /// the inverse symbol), 1 where `d` vanishes, and 0.1 on the constant feature
-    /// (De Ryck et al., ICLR 2024, §4 and paper-notes §2).
+    /// the inverse symbol), 1 where `d` vanishes ([`FourierFeatures::symbol_magnitudes`]),
+    /// and 0.1 on the constant feature (De Ryck et al., ICLR 2024, §4: "MLP + preconditioned
+    /// Fourier features").
     pub fn init_with_symbol(
         &self,
         lo: &[f64],
@@ -257,24 +208,11 @@ impl ModelConfig {
                 if !precondition {
                     return Ok::<_, String>(f);
                 }
-                let d: Vec<f64> = f
-                    .modes()
-                    .iter()
-                    .map(|w| symbol(w).map(f64::abs))
-                    .collect::<Option<_>>()
-                    .ok_or_else(|| {
-                        "model.features.precondition needs a PDE with a Fourier symbol".to_string()
-                    })?;
-                let floor = d.iter().fold(0.0_f64, |m, v| m.max(*v)) * 1e-12;
-                let smallest = d
-                    .iter()
-                    .copied()
-                    .filter(|v| *v > floor)
-                    .fold(f64::INFINITY, f64::min);
-                let p: Vec<f64> = d
-                    .iter()
-                    .map(|&v| if v > floor { smallest / v } else { 1.0 })
-                    .collect();
+                let d = f.symbol_magnitudes(symbol).ok_or_else(|| {
+                    "model.features.precondition needs a PDE with a Fourier symbol".to_string()
+                })?;
+                let smallest = d.iter().flatten().copied().fold(f64::INFINITY, f64::min);
+                let p: Vec<f64> = d.iter().map(|v| v.map_or(1.0, |v| smallest / v)).collect();
                 Ok(f.with_mode_scaling(0.1, &p))
             }
             FeaturesConfig::Random { count, sigma } => Ok(FourierFeatures::random(

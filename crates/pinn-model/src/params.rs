@@ -74,6 +74,7 @@ pub fn flatten_grads<M: Module>(model: &M, grads: &Gradients) -> Vec<f64> {
 /// The model with parameters `θ` (fresh autodiff leaves; ids are kept).
 ///
 /// Panics when `theta` does not have [`Module::num_params`] entries.
+#[track_caller]
 pub fn unflatten<M: Module>(model: M, theta: &[f64]) -> M {
     assert_eq!(theta.len(), model.num_params(), "parameter vector length");
     model.map(&mut Unflatten {

@@ -9,7 +9,7 @@
 //!   as the residual, and move `λ_b ← α λ_b + (1 − α) λ̂_b` (Wang, Teng & Perdikaris, *SIAM J.
 //!   Sci. Comput.* 43, 2021, with gradient norms as in their later jaxpi code).
 
-use pinn_loss::PinnLoss;
+use pinn_loss::{PinnLoss, RESIDUAL};
 use pinn_model::Field;
 use serde::{Deserialize, Serialize};
 
@@ -40,7 +40,22 @@ fn default_alpha() -> f64 {
     0.9
 }
 
+/// The range of `log₁₀ λ` the κ-optimal multiplier is searched in: `λ ∈ [10⁻⁴, 10⁶]`.
+pub const KAPPA_SEARCH: (f64, f64) = (-4.0, 6.0);
+
+/// The name under which [`merge_boundary_terms`] gathers every boundary-type term.
+pub const BOUNDARY_GROUP: &str = "boundary";
+
 impl Balance {
+    /// With gradient-norm balancing, its memory `α` when an update is due at step `k`
+    /// (0-based) of a first-order stage: every `every` steps, not at the first.
+    pub fn grad_norm_due(&self, k: usize) -> Option<f64> {
+        match self {
+            Self::GradNorm { every, alpha } if k > 0 && k.is_multiple_of(*every) => Some(*alpha),
+            _ => None,
+        }
+    }
+
     /// Check the numbers; the error names the field.
     pub fn validate(&self) -> Result<(), String> {
         match self {
@@ -61,7 +76,7 @@ impl Balance {
 }
 
 /// The κ-optimal multiplier `λ*` of all boundary-type terms and `κ(A(λ*))`, searched over
-/// `λ ∈ [10⁻⁴, 10⁶]`; `None` when the loss has no boundary-type term.
+/// [`KAPPA_SEARCH`]; `None` when the loss has no boundary-type term.
 pub fn kappa_optimal<M: Field + Sync>(
     loss: &PinnLoss,
     model: &M,
@@ -71,14 +86,30 @@ pub fn kappa_optimal<M: Field + Sync>(
         return None;
     }
     let blocks = merge_boundary_terms(jacobian_blocks(loss, model, threads));
-    Some(blocks.kappa_optimal_lambda("boundary", -4.0, 6.0))
+    Some(kappa_optimal_multiplier(&blocks))
 }
 
-/// The blocks with every boundary-type term renamed `boundary`, so that one multiplier `λ`
-/// weighs them all (`with_lambda("boundary", λ)`).
+/// `(λ*, κ(A(λ*)))` for blocks whose boundary-type terms are merged into [`BOUNDARY_GROUP`].
+pub fn kappa_optimal_multiplier(blocks: &LinearLeastSquares) -> (f64, f64) {
+    let (lo, hi) = KAPPA_SEARCH;
+    blocks.kappa_optimal_lambda(BOUNDARY_GROUP, lo, hi)
+}
+
+/// Multiply every boundary-type weight of `loss` by the κ-optimal `λ*` at `model` (nothing
+/// when the loss has no boundary-type term).
+pub fn scale_to_kappa_optimal<M: Field + Sync>(loss: &mut PinnLoss, model: &M, threads: usize) {
+    if let Some((lambda, _)) = kappa_optimal(loss, model, threads) {
+        for (name, w) in loss.weights() {
+            loss.set_weight(&name, w * lambda);
+        }
+    }
+}
+
+/// The blocks with every boundary-type term renamed [`BOUNDARY_GROUP`], so that one
+/// multiplier `λ` weighs them all (`with_lambda(BOUNDARY_GROUP, λ)`).
 pub fn merge_boundary_terms(mut blocks: LinearLeastSquares) -> LinearLeastSquares {
-    for b in blocks.blocks.iter_mut().filter(|b| b.name != "residual") {
-        b.name = "boundary".into();
+    for b in blocks.blocks.iter_mut().filter(|b| b.name != RESIDUAL) {
+        b.name = BOUNDARY_GROUP.into();
     }
     blocks
 }
@@ -118,9 +149,18 @@ pub fn rebalance<M: Field + Sync>(
     threads: usize,
     alpha: f64,
 ) -> Vec<(String, f64)> {
+    let names = loss.term_names();
     let norms = term_gradient_norms(loss, model, threads);
-    let residual = norms[0];
-    for ((name, weight), norm) in loss.weights().into_iter().zip(&norms[1..]) {
+    let norm_of = |term: &str| {
+        names
+            .iter()
+            .zip(&norms)
+            .find_map(|(n, v)| (n == term).then_some(*v))
+            .unwrap_or(0.0)
+    };
+    let residual = norm_of(RESIDUAL);
+    for (name, weight) in loss.weights() {
+        let norm = norm_of(&name);
         // ‖∇L_b‖ unweighted is ‖∇(λ_b L_b)‖ / λ_b.
         let unweighted = norm / weight.max(f64::MIN_POSITIVE);
         if unweighted > 0.0 && residual > 0.0 {

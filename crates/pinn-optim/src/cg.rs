@@ -2,6 +2,8 @@
 //! products `v ↦ M v` (Hestenes & Stiefel, *J. Res. NBS* 49, 1952; Nocedal & Wright,
 //! *Numerical Optimization*, 2006, Algorithm 5.2 without preconditioner).
 
+use crate::objective::dot;
+
 /// What a solve did.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CgReport {
@@ -20,7 +22,6 @@ pub fn conjugate_gradients(
     tol: f64,
     max_iter: usize,
 ) -> Option<(Vec<f64>, CgReport)> {
-    let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
     let norm_b = dot(b, b).sqrt();
     let mut x = vec![0.0; b.len()];
     if norm_b == 0.0 {

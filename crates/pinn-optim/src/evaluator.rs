@@ -2,7 +2,8 @@
 //!
 //! burn's CPU backends run each tensor op on one core. The loss is a sum over collocation
 //! points, so the points are split into shards ([`PinnLoss::shards`]) whose forward and
-//! backward passes run on separate threads; their gradients add up to the full gradient.
+//! backward passes run on separate threads ([`crate::parallel`]); their gradients add up to
+//! the full gradient.
 
 use burn::Tensor;
 use burn::module::{Module, ModuleVisitor, Param};
@@ -10,58 +11,61 @@ use burn::optim::GradientsParams;
 use pinn_loss::PinnLoss;
 use pinn_model::{Field, params};
 
-/// The loss of a problem, split for `threads` workers.
+use crate::parallel::for_each_job;
+
+/// The loss of a problem, whole (for Jacobians) and split into shards for `threads` workers
+/// (for the loss and its gradient).
 pub struct Evaluator {
+    loss: PinnLoss,
     shards: Vec<PinnLoss>,
+    threads: usize,
 }
 
 /// Loss terms `(name, value)` on the host, in the order of the full loss.
 pub type Terms = Vec<(String, f64)>;
 
+/// `Σ_t L_t`.
+pub fn total(terms: &[(String, f64)]) -> f64 {
+    terms.iter().map(|(_, v)| v).sum()
+}
+
+/// The first term whose value is NaN or ±∞.
+pub fn first_non_finite(terms: &[(String, f64)]) -> Option<String> {
+    terms
+        .iter()
+        .find(|(_, v)| !v.is_finite())
+        .map(|(n, _)| n.clone())
+}
+
 impl Evaluator {
     /// Split `loss` over `threads` workers (1: no threads).
     pub fn new(loss: &PinnLoss, threads: usize) -> Self {
+        let threads = threads.max(1);
         Self {
-            shards: loss.shards(threads.max(1)),
+            loss: loss.clone(),
+            shards: loss.shards(threads),
+            threads,
         }
     }
 
-    /// Number of shards.
-    pub fn threads(&self) -> usize {
-        self.shards.len()
+    /// The whole loss.
+    pub fn loss(&self) -> &PinnLoss {
+        &self.loss
     }
 
-    /// Run `f(shard, model)` on every shard, on its own thread when there are several.
-    ///
-    /// Each extra thread gets its own copy of the parameters (fresh autodiff leaves with the
-    /// same parameter ids): shards whose graphs shared leaves made burn's autodiff merge the
-    /// graphs across threads, which deadlocked with three or more threads.
+    /// Worker threads.
+    pub fn threads(&self) -> usize {
+        self.threads
+    }
+
+    /// Run `f(shard, model)` on every shard, each on its own thread when there are several.
     fn map<M: Field + Sync, T: Send>(
         &self,
         model: &M,
         f: impl Fn(&PinnLoss, &M) -> T + Sync,
     ) -> Vec<T> {
-        if self.shards.len() == 1 {
-            return vec![f(&self.shards[0], model)];
-        }
-        let theta = params::flatten(model);
-        let copies: Vec<M> = (1..self.shards.len())
-            .map(|_| params::unflatten(model.clone(), &theta))
-            .collect();
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = self
-                .shards
-                .iter()
-                .zip(std::iter::once(model).chain(copies.iter()))
-                .map(|(shard, m)| {
-                    let f = &f;
-                    scope.spawn(move || f(shard, m))
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().expect("loss worker panicked"))
-                .collect()
+        for_each_job(model, &self.shards, self.shards.len(), |m, shard| {
+            f(shard, m)
         })
     }
 

@@ -9,54 +9,143 @@
 //! either by a Cholesky factorisation of the dense `A` (faer; [`DenseSystem`]) or by conjugate
 //! gradients on products `A v = J̃ᵀ(J̃v)` ([`MatrixFreeSystem`]). The step length is the best
 //! `η` of a small grid (`θ + ηδ`), and `μ` follows the gain ratio `ρ = actual / predicted`
-//! decrease, `predicted(η) = L − ‖r̃ + ηJ̃δ‖² = −2η δᵀg − η² δᵀAδ` (Madsen, Nielsen & Tingleff,
+//! decrease of the grid's longest step `η_max` (1 by default),
+//! `predicted(η) = L − ‖r̃ + ηJ̃δ‖² = −2η δᵀg − η² δᵀAδ` (Madsen, Nielsen & Tingleff,
 //! *Methods for non-linear least squares problems*, 2004, §3.2, with Nielsen's update
 //! `μ ← μ·max(1/3, 1 − (2ρ − 1)³)` on success and `μ ← νμ, ν ← 2ν` on failure).
 
 use faer::{Mat, Side, linalg::solvers::Solve};
 use pinn_loss::PinnLoss;
-use pinn_model::Field;
+use pinn_model::{Field, params};
 use serde::{Deserialize, Serialize};
 
 use crate::cg::conjugate_gradients;
-use crate::jacobian::{jvp, residual_vector, vjp};
+use crate::evaluator::{Evaluator, Terms};
+use crate::jacobian::{jacobian_blocks, jvp, residual_vector, supports_probes, vjp};
 use crate::linear::LinearLeastSquares;
+use crate::objective::dot;
+use crate::stage::StageConfig;
+use crate::stepper::{Flat, Step, Stepper};
+use crate::termination::Termination;
 
 /// How the damped system is solved.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Solver {
+pub enum GaussNewtonSolver {
     /// Cholesky factorisation of the dense `A + μI` (networks up to ~10⁴ parameters).
+    #[default]
     Cholesky,
     /// Conjugate gradients on `A v = J̃ᵀ(J̃v)`, never forming `J̃` (larger networks).
     Cg,
 }
 
-/// Gauss–Newton settings.
-#[derive(Clone, Debug, PartialEq)]
+/// `[[train.stages]] optimizer = "gauss_newton"`: the natural gradient. `solver = "cholesky"`
+/// forms `A = J̃ᵀJ̃` (per-sample probes, one backward pass per block of rows; networks up to
+/// ~10⁴ parameters); `solver = "cg"` never forms it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct GaussNewtonConfig {
+    /// Iterations in this stage.
+    pub steps: usize,
     /// Initial damping relative to the largest diagonal entry of `A` (Cholesky) or to
     /// `‖g‖² / L` (CG, which never sees `A`'s diagonal).
+    #[serde(default = "default_damping")]
     pub damping: f64,
-    /// Rejected trial dampings allowed per iteration before giving up.
-    pub max_trials: usize,
+    /// `cholesky` (dense) or `cg` (matrix-free conjugate gradients).
+    #[serde(default)]
+    pub solver: GaussNewtonSolver,
     /// The step lengths `η` tried along each direction (the best is taken).
+    #[serde(default = "default_step_sizes")]
     pub step_sizes: Vec<f64>,
-    /// Conjugate-gradient iterations per solve ([`Solver::Cg`]).
+    /// Conjugate-gradient iterations per solve (`solver = "cg"`).
+    #[serde(default = "default_cg_iterations")]
     pub cg_iterations: usize,
     /// Relative residual at which conjugate gradients stop.
+    #[serde(default = "default_cg_tolerance")]
     pub cg_tolerance: f64,
+    /// Rejected trial dampings allowed per iteration before giving up (not in configs).
+    #[serde(skip, default = "default_max_trials")]
+    pub max_trials: usize,
 }
 
-impl Default for GaussNewtonConfig {
-    fn default() -> Self {
+fn default_damping() -> f64 {
+    1e-3
+}
+fn default_step_sizes() -> Vec<f64> {
+    vec![1.0, 0.5, 0.25, 0.125]
+}
+fn default_cg_iterations() -> usize {
+    100
+}
+fn default_cg_tolerance() -> f64 {
+    1e-8
+}
+fn default_max_trials() -> usize {
+    30
+}
+
+impl GaussNewtonConfig {
+    /// `steps` iterations with `solver` and the default damping, step grid and CG settings.
+    pub fn new(steps: usize, solver: GaussNewtonSolver) -> Self {
         Self {
-            damping: 1e-3,
-            max_trials: 30,
-            step_sizes: vec![1.0, 0.5, 0.25, 0.125],
-            cg_iterations: 100,
-            cg_tolerance: 1e-8,
+            steps,
+            damping: default_damping(),
+            solver,
+            step_sizes: default_step_sizes(),
+            cg_iterations: default_cg_iterations(),
+            cg_tolerance: default_cg_tolerance(),
+            max_trials: default_max_trials(),
         }
+    }
+}
+
+impl StageConfig for GaussNewtonConfig {
+    fn name(&self) -> &'static str {
+        "gauss_newton"
+    }
+    fn steps(&self) -> usize {
+        self.steps
+    }
+    fn set_steps(&mut self, steps: usize) {
+        self.steps = steps;
+    }
+    fn validate(&self, at: &str) -> Result<(), String> {
+        let damping = self.damping;
+        if !(damping > 0.0 && damping.is_finite()) {
+            return Err(format!(
+                "{at}.damping must be positive (got {damping}); e.g. damping = 1e-3"
+            ));
+        }
+        if self.step_sizes.is_empty()
+            || self.step_sizes.iter().any(|e| !(*e > 0.0 && e.is_finite()))
+        {
+            return Err(format!(
+                "{at}.step_sizes must be a non-empty list of positive numbers \
+                 (e.g. step_sizes = [1.0, 0.5, 0.25])"
+            ));
+        }
+        if self.cg_iterations == 0 || !(self.cg_tolerance > 0.0 && self.cg_tolerance < 1.0) {
+            return Err(format!(
+                "{at}: cg_iterations must be ≥ 1 and 0 < cg_tolerance < 1 \
+                 (e.g. cg_iterations = 100, cg_tolerance = 1e-8)"
+            ));
+        }
+        Ok(())
+    }
+    fn check<M: Field>(&self, model: &M) -> Result<(), String> {
+        if self.solver == GaussNewtonSolver::Cg && !supports_probes(model) {
+            return Err(
+                "the matrix-free Gauss–Newton solver needs a model whose parameters \
+                        all live in Dense layers; use solver = \"cholesky\""
+                    .into(),
+            );
+        }
+        Ok(())
+    }
+    fn stepper<M: Field + Sync>(&self) -> Box<dyn Stepper<M>> {
+        Box::new(GaussNewtonStepper {
+            state: GaussNewton::new(self.clone()),
+        })
     }
 }
 
@@ -136,20 +225,25 @@ pub struct MatrixFreeSystem<'a, M> {
 }
 
 impl<'a, M: Field + Sync> MatrixFreeSystem<'a, M> {
-    /// At the parameters of `model`; `None` when the model has parameters outside `Dense`
-    /// layers.
+    /// At the parameters of `model`.
+    ///
+    /// # Panics
+    /// When the model has parameters outside `Dense` layers
+    /// ([`crate::jacobian::supports_probes`]; a `gauss_newton` stage checks it before training).
+    #[track_caller]
     pub fn new(
         loss: &'a PinnLoss,
         model: &'a M,
         threads: usize,
         config: &GaussNewtonConfig,
-    ) -> Option<Self> {
-        if !crate::jacobian::supports_probes(model) {
-            return None;
-        }
+    ) -> Self {
+        assert!(
+            supports_probes(model),
+            "the matrix-free system needs every parameter in a Dense layer"
+        );
         let r = residual_vector(loss, model, threads);
         let g = vjp(loss, model, &r, threads);
-        Some(Self {
+        Self {
             loss_fn: loss,
             model,
             threads,
@@ -158,12 +252,12 @@ impl<'a, M: Field + Sync> MatrixFreeSystem<'a, M> {
             iterations: config.cg_iterations,
             tolerance: config.cg_tolerance,
             products: 0,
-        })
+        }
     }
 
     fn jv(&self, v: &[f64]) -> Vec<f64> {
         jvp(self.loss_fn, self.model, v, self.threads)
-            .expect("checked in new")
+            .expect("supports_probes is asserted in new")
             .1
     }
 }
@@ -250,30 +344,33 @@ impl GaussNewton {
         let scale = system.damping_scale().max(f64::MIN_POSITIVE);
         let mut mu = *self.mu.get_or_insert(self.config.damping * scale);
         let rhs: Vec<f64> = g.iter().map(|x| -x).collect();
+        // The longest step of the grid, whose gain ratio steers μ.
+        let eta_max = self.config.step_sizes.iter().copied().fold(0.0, f64::max);
         for _ in 0..self.config.max_trials {
             let Some(d) = system.solve(mu, &rhs) else {
                 mu *= self.nu;
                 self.nu *= 2.0;
                 continue;
             };
-            let dg: f64 = d.iter().zip(&g).map(|(a, b)| a * b).sum();
+            let dg = dot(&d, &g);
             let dad = system.curvature(&d);
-            let mut rho_full = f64::NEG_INFINITY;
+            let mut rho = f64::NEG_INFINITY;
             let mut best: Option<(f64, f64, Vec<f64>)> = None;
             for &eta in &self.config.step_sizes {
                 let trial: Vec<f64> = theta.iter().zip(&d).map(|(t, di)| t + eta * di).collect();
                 let l = loss(&trial);
-                if eta == 1.0 {
-                    rho_full = (l0 - l) / (-2.0 * dg - dad);
+                if eta == eta_max {
+                    rho = (l0 - l) / (-2.0 * eta * dg - eta * eta * dad);
                 }
                 if l.is_finite() && best.as_ref().is_none_or(|b| l < b.1) {
                     best = Some((eta, l, trial));
                 }
             }
-            // μ follows the full step's gain ratio (the Levenberg–Marquardt rule); the grid
-            // only picks the best point along the direction.
-            if rho_full > 0.0 {
-                mu *= (1.0 - (2.0 * rho_full - 1.0).powi(3)).max(1.0 / 3.0);
+            // μ follows the gain ratio of the longest step (the Levenberg–Marquardt rule on
+            // the full step η = 1 of the default grid); the grid only picks the best point
+            // along the direction.
+            if rho > 0.0 {
+                mu *= (1.0 - (2.0 * rho - 1.0).powi(3)).max(1.0 / 3.0);
                 self.nu = 2.0;
             } else {
                 mu *= self.nu;
@@ -291,27 +388,74 @@ impl GaussNewton {
     }
 }
 
+/// A Gauss–Newton stage in progress.
+struct GaussNewtonStepper {
+    state: GaussNewton,
+}
+
+impl<M: Field + Sync> Stepper<M> for GaussNewtonStepper {
+    fn first_order(&self) -> bool {
+        false
+    }
+
+    fn start(&mut self, eval: &Evaluator, model: &M) -> Terms {
+        eval.terms(model)
+    }
+
+    fn step(&mut self, eval: &Evaluator, model: &M) -> Step<M> {
+        let theta = params::flatten(model);
+        let flat = Flat::new(model, eval);
+        let (loss, threads) = (eval.loss(), eval.threads());
+        let value = |t: &[f64]| flat.value(t);
+        let (next, _, status) = match self.state.config.solver {
+            GaussNewtonSolver::Cholesky => {
+                let blocks = jacobian_blocks(loss, model, threads);
+                let mut system = DenseSystem::new(&blocks, &theta);
+                self.state.step(&mut system, &theta, value)
+            }
+            GaussNewtonSolver::Cg => {
+                let mut system = MatrixFreeSystem::new(loss, model, threads, &self.state.config);
+                self.state.step(&mut system, &theta, value)
+            }
+        };
+        let model = flat.model(&next);
+        let terms = eval.terms(&model);
+        let end = (status == GaussNewtonStatus::Stalled).then_some(Termination::Stalled);
+        Step { model, terms, end }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::linear::Block;
 
-    #[test]
-    fn linear_least_squares_converges_in_one_step() {
+    /// `‖Jθ − y‖²` with a 6 × 3 polynomial `J`: a linear least-squares problem.
+    fn least_squares() -> LinearLeastSquares {
         let j = Mat::from_fn(6, 3, |r, c| ((r + 1) as f64).powi(c as i32) / 10.0);
         let target = vec![1.0, -2.0, 0.5, 3.0, 0.0, 1.5];
-        let ls = LinearLeastSquares {
+        LinearLeastSquares {
             blocks: vec![Block {
                 name: "residual".into(),
                 jacobian: j,
                 target,
                 weight: 1.0,
             }],
-        };
-        let mut gn = GaussNewton::new(GaussNewtonConfig {
-            damping: 1e-14,
-            ..Default::default()
-        });
+        }
+    }
+
+    fn config(damping: f64, step_sizes: Vec<f64>) -> GaussNewtonConfig {
+        GaussNewtonConfig {
+            damping,
+            step_sizes,
+            ..GaussNewtonConfig::new(1, GaussNewtonSolver::Cholesky)
+        }
+    }
+
+    #[test]
+    fn linear_least_squares_converges_in_one_step() {
+        let ls = least_squares();
+        let mut gn = GaussNewton::new(config(1e-14, default_step_sizes()));
         let theta0 = [0.0; 3];
         let (theta1, l1, s) = gn.step(&mut DenseSystem::new(&ls, &theta0), &theta0, |t| ls.loss(t));
         assert_eq!(s, GaussNewtonStatus::Accepted { eta: 1.0 });
@@ -320,5 +464,34 @@ mod tests {
         assert!(g.iter().all(|v| v.abs() < 1e-10), "{g:?}");
         let (_, l2, _) = gn.step(&mut DenseSystem::new(&ls, &theta1), &theta1, |t| ls.loss(t));
         assert!((l1 - l2).abs() <= 1e-12 * l1, "{l1} then {l2}");
+    }
+
+    /// With `step_sizes = [0.5]` every step halves the error of the linear problem, the gain
+    /// ratio is 1 and μ shrinks. (Before the ratio was taken at the longest step of the grid,
+    /// it was only computed for η = 1: μ then grew without bound and the steps vanished.)
+    #[test]
+    fn damping_follows_the_gain_ratio_of_a_half_step() {
+        let ls = least_squares();
+        let minimum = {
+            let mut gn = GaussNewton::new(config(1e-14, vec![1.0]));
+            let theta0 = [0.0; 3];
+            gn.step(&mut DenseSystem::new(&ls, &theta0), &theta0, |t| ls.loss(t))
+                .1
+        };
+        let mut gn = GaussNewton::new(config(1e-6, vec![0.5]));
+        let mut theta = vec![0.0; 3];
+        let initial = ls.loss(&theta);
+        let mu0 = 1e-6 * DenseSystem::new(&ls, &theta).damping_scale();
+        for _ in 0..10 {
+            let mut system = DenseSystem::new(&ls, &theta);
+            let (next, _, status) = gn.step(&mut system, &theta, |t| ls.loss(t));
+            assert_eq!(status, GaussNewtonStatus::Accepted { eta: 0.5 });
+            theta = next;
+        }
+        let mu = gn.damping().expect("set by the first step");
+        assert!(mu < mu0, "μ grew from {mu0:e} to {mu:e}");
+        // Ten half steps leave (1/4)¹⁰ ≈ 9.5e-7 of the excess loss.
+        let excess = (ls.loss(&theta) - minimum) / (initial - minimum);
+        assert!(excess <= 1e-6, "(L − L*)/(L₀ − L*) = {excess:e}");
     }
 }

@@ -11,9 +11,7 @@
 //! - `J̃ᵀw`: one backward pass of `Σ_i w_i r̃_i`.
 //!
 //! Models whose parameters are not all in [`Dense`] layers fall back to one backward pass per
-//! row for `J̃`. Rows are processed in chunks spread over threads, each thread with its own copy
-//! of the parameters (graphs sharing leaves across threads deadlock burn's autodiff, see
-//! [`crate::Evaluator`]).
+//! row for `J̃`. Rows are processed in chunks spread over threads ([`crate::parallel`]).
 
 use burn::Tensor;
 use burn::tensor::TensorData;
@@ -22,6 +20,7 @@ use pinn_loss::PinnLoss;
 use pinn_model::{Dense, Field, Probe, params};
 
 use crate::linear::{Block, LinearLeastSquares};
+use crate::parallel::for_each_job;
 
 /// Rows per chunk for per-sample Jacobians (bounds the `rows × params` probe memory).
 const JACOBIAN_CHUNK: usize = 256;
@@ -52,46 +51,6 @@ fn row_chunks(loss: &PinnLoss, max: usize) -> Vec<Rows> {
         offset += rows;
     }
     out
-}
-
-/// `work(copy, chunk)` for every chunk, dealt round-robin to `threads` workers that each own
-/// a copy of the parameters; results in chunk order.
-fn for_chunks<M, T>(
-    model: &M,
-    chunks: &[Rows],
-    threads: usize,
-    work: impl Fn(&M, Rows) -> T + Sync,
-) -> Vec<T>
-where
-    M: Field + Sync,
-    T: Send,
-{
-    let threads = threads.clamp(1, chunks.len().max(1));
-    let theta = params::flatten(model);
-    let copies: Vec<M> = (0..threads)
-        .map(|_| params::unflatten(model.clone(), &theta))
-        .collect();
-    let mut parts: Vec<(usize, T)> = std::thread::scope(|s| {
-        let handles: Vec<_> = copies
-            .iter()
-            .enumerate()
-            .map(|(t, m)| {
-                let work = &work;
-                s.spawn(move || {
-                    (t..chunks.len())
-                        .step_by(threads)
-                        .map(|k| (k, work(m, chunks[k])))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().expect("jacobian worker"))
-            .collect()
-    });
-    parts.sort_by_key(|p| p.0);
-    parts.into_iter().map(|p| p.1).collect()
 }
 
 fn to_vec<const D: usize>(t: Tensor<D>) -> Vec<f64> {
@@ -173,7 +132,7 @@ pub fn jacobian_blocks<M: Field + Sync>(
 ) -> LinearLeastSquares {
     let fast = supports_probes(model);
     let chunks = row_chunks(loss, if fast { JACOBIAN_CHUNK } else { 16 });
-    let parts = for_chunks(model, &chunks, threads, |m, rows| {
+    let parts = for_each_job(model, &chunks, threads, |m, &rows| {
         if fast {
             per_sample_rows(loss, m, rows)
         } else {
@@ -230,7 +189,7 @@ pub fn jvp<M: Field + Sync>(
     }
     let rows = loss.num_rows();
     let chunks = row_chunks(loss, rows.div_ceil(threads.max(1)).max(1));
-    let parts = for_chunks(model, &chunks, threads, |m, rows| {
+    let parts = for_each_job(model, &chunks, threads, |m, &rows| {
         let mut offset = 0;
         let mut eps_leaf = None;
         let probed = m
@@ -279,7 +238,7 @@ pub fn jvp<M: Field + Sync>(
 pub fn vjp<M: Field + Sync>(loss: &PinnLoss, model: &M, w: &[f64], threads: usize) -> Vec<f64> {
     assert_eq!(w.len(), loss.num_rows(), "one weight per row of r̃");
     let chunks = row_chunks(loss, loss.num_rows().div_ceil(threads.max(1)).max(1));
-    let parts = for_chunks(model, &chunks, threads, |m, rows| {
+    let parts = for_each_job(model, &chunks, threads, |m, &rows| {
         let (_, r) = loss.weighted_rows(m, rows.start, rows.len);
         let device = r.device();
         let weights = Tensor::<2>::from_data(
@@ -301,7 +260,7 @@ pub fn vjp<M: Field + Sync>(loss: &PinnLoss, model: &M, w: &[f64], threads: usiz
 /// `r̃`, every row (values only, no graph kept).
 pub fn residual_vector<M: Field + Sync>(loss: &PinnLoss, model: &M, threads: usize) -> Vec<f64> {
     let chunks = row_chunks(loss, loss.num_rows().div_ceil(threads.max(1)).max(1));
-    for_chunks(model, &chunks, threads, |m, rows| {
+    for_each_job(model, &chunks, threads, |m, &rows| {
         to_vec(loss.weighted_rows(m, rows.start, rows.len).1.detach())
     })
     .concat()

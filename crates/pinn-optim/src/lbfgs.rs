@@ -7,15 +7,22 @@
 
 use std::collections::VecDeque;
 
+use pinn_model::{Field, params};
 use serde::{Deserialize, Serialize};
 
+use crate::evaluator::{Evaluator, Terms, total};
 use crate::line_search::StrongWolfe;
 use crate::objective::{Objective, axpy, dot};
+use crate::stage::StageConfig;
+use crate::stepper::{Flat, Step, Stepper, finite_or_infinity};
+use crate::termination::Termination;
 
-/// L-BFGS settings.
+/// `[[train.stages]] optimizer = "lbfgs"`: one step is one iteration.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LbfgsConfig {
+    /// Iterations in this stage.
+    pub steps: usize,
     /// History size `m`.
     #[serde(default = "default_history")]
     pub history: usize,
@@ -37,13 +44,41 @@ fn default_tol_change() -> f64 {
     1e-15
 }
 
-impl Default for LbfgsConfig {
-    fn default() -> Self {
+impl LbfgsConfig {
+    /// `steps` iterations with history 50 and tolerances `10⁻¹²` (gradient), `10⁻¹⁵` (change).
+    pub fn new(steps: usize) -> Self {
         Self {
+            steps,
             history: default_history(),
             tolerance_grad: default_tol_grad(),
             tolerance_change: default_tol_change(),
         }
+    }
+}
+
+impl StageConfig for LbfgsConfig {
+    fn name(&self) -> &'static str {
+        "lbfgs"
+    }
+    fn steps(&self) -> usize {
+        self.steps
+    }
+    fn set_steps(&mut self, steps: usize) {
+        self.steps = steps;
+    }
+    fn validate(&self, at: &str) -> Result<(), String> {
+        if self.history == 0 {
+            return Err(format!(
+                "{at}.history must be at least 1 (e.g. history = 50)"
+            ));
+        }
+        Ok(())
+    }
+    fn stepper<M: Field + Sync>(&self) -> Box<dyn Stepper<M>> {
+        Box::new(LbfgsStepper {
+            config: self.clone(),
+            state: None,
+        })
     }
 }
 
@@ -67,15 +102,17 @@ pub struct Lbfgs {
     value: f64,
     grad: Vec<f64>,
     pairs: VecDeque<(Vec<f64>, Vec<f64>, f64)>,
-    /// Objective evaluations so far.
-    pub evals: usize,
-    iterations: usize,
 }
 
 impl Lbfgs {
     /// Start at `θ₀` (one evaluation).
     pub fn new(config: LbfgsConfig, theta: Vec<f64>, obj: &mut dyn Objective) -> Self {
         let (value, grad) = obj.value_grad(&theta);
+        Self::at(config, theta, value, grad)
+    }
+
+    /// Start at `θ₀` whose value and gradient are known.
+    pub fn at(config: LbfgsConfig, theta: Vec<f64>, value: f64, grad: Vec<f64>) -> Self {
         Self {
             config,
             line_search: StrongWolfe::default(),
@@ -83,8 +120,6 @@ impl Lbfgs {
             value,
             grad,
             pairs: VecDeque::new(),
-            evals: 1,
-            iterations: 0,
         }
     }
 
@@ -142,7 +177,6 @@ impl Lbfgs {
             .line_search
             .search(obj, &self.theta, &d, self.value, slope, alpha0)
         else {
-            self.evals += self.line_search.max_evals;
             if !self.pairs.is_empty() {
                 // Retry once from steepest descent before giving up.
                 self.pairs.clear();
@@ -150,8 +184,6 @@ impl Lbfgs {
             }
             return LbfgsStatus::LineSearchFailed;
         };
-        self.evals += p.evals;
-        self.iterations += 1;
         let s: Vec<f64> = d.iter().map(|v| p.alpha * v).collect();
         let y: Vec<f64> = p.grad.iter().zip(&self.grad).map(|(a, b)| a - b).collect();
         let sy = dot(&s, &y);
@@ -169,6 +201,45 @@ impl Lbfgs {
             return LbfgsStatus::Converged;
         }
         LbfgsStatus::Running
+    }
+}
+
+/// An L-BFGS stage in progress.
+struct LbfgsStepper {
+    config: LbfgsConfig,
+    state: Option<Lbfgs>,
+}
+
+impl<M: Field + Sync> Stepper<M> for LbfgsStepper {
+    fn first_order(&self) -> bool {
+        false
+    }
+
+    fn start(&mut self, eval: &Evaluator, model: &M) -> Terms {
+        let (terms, grad) = eval.value_grad(model);
+        let value = finite_or_infinity(total(&terms));
+        self.state = Some(Lbfgs::at(
+            self.config.clone(),
+            params::flatten(model),
+            value,
+            grad,
+        ));
+        terms
+    }
+
+    fn step(&mut self, eval: &Evaluator, model: &M) -> Step<M> {
+        let flat = Flat::new(model, eval);
+        let state = self.state.as_mut().expect("started");
+        let status = state.step(&mut |theta: &[f64]| flat.value_grad(theta));
+        // The line search only accepts finite values, so the iterate is good.
+        let model = flat.model(state.theta());
+        let terms = eval.terms(&model);
+        let end = match status {
+            LbfgsStatus::Running => None,
+            LbfgsStatus::Converged => Some(Termination::Converged),
+            LbfgsStatus::LineSearchFailed => Some(Termination::LineSearchFailed),
+        };
+        Step { model, terms, end }
     }
 }
 
@@ -190,7 +261,7 @@ mod tests {
     #[test]
     fn minimises_rosenbrock() {
         let mut obj = rosenbrock;
-        let mut opt = Lbfgs::new(LbfgsConfig::default(), vec![-1.2, 1.0], &mut obj);
+        let mut opt = Lbfgs::new(LbfgsConfig::new(200), vec![-1.2, 1.0], &mut obj);
         for _ in 0..200 {
             if opt.step(&mut obj) != LbfgsStatus::Running {
                 break;
@@ -217,7 +288,7 @@ mod tests {
                 .collect();
             (f, g)
         };
-        let mut opt = Lbfgs::new(LbfgsConfig::default(), vec![1.0; 10], &mut obj);
+        let mut opt = Lbfgs::new(LbfgsConfig::new(200), vec![1.0; 10], &mut obj);
         for _ in 0..40 {
             if opt.step(&mut obj) != LbfgsStatus::Running {
                 break;

@@ -1,30 +1,45 @@
-//! Optimizers for PINNs and the training loop: burn's Adam, L-BFGS with a strong-Wolfe line
-//! search over the flat parameter vector, Gauss–Newton with Levenberg–Marquardt damping, and
-//! schedules of stages (Adam → L-BFGS → Gauss–Newton); the spectrum of the Gauss–Newton matrix,
-//! κ-optimal weights, diagonal Fourier preconditioners and the paper's experiments.
+//! Training PINNs: a loop ([`train`]) that runs a schedule of optimizer stages — Adam,
+//! gradient descent, L-BFGS with a strong-Wolfe line search, Gauss–Newton with
+//! Levenberg–Marquardt damping (dense Cholesky or matrix-free CG) — each behind the
+//! [`Stepper`] trait in its own module; the Jacobian of the weighted residual and its
+//! products; the spectrum of the Gauss–Newton matrix and κ-optimal or gradient-norm loss
+//! weights.
 
+pub mod adam;
 pub mod balance;
 pub mod cg;
+pub mod diagnosis;
 mod evaluator;
 pub mod gauss_newton;
+pub mod gd;
 pub mod jacobian;
-mod lbfgs;
+pub mod lbfgs;
 pub mod line_search;
 pub mod linear;
 mod objective;
-pub mod paper;
-pub mod precondition;
+mod observer;
+mod parallel;
+mod schedule;
 pub mod spectrum;
 mod stage;
+mod stepper;
+mod termination;
 mod train;
 
+pub use adam::AdamConfig;
 pub use balance::Balance;
 pub use evaluator::{Evaluator, Terms};
 pub use gauss_newton::{
-    DenseSystem, GaussNewton, GaussNewtonConfig, GaussNewtonStatus, GaussNewtonSystem,
-    MatrixFreeSystem, Solver,
+    DenseSystem, GaussNewton, GaussNewtonConfig, GaussNewtonSolver, GaussNewtonStatus,
+    GaussNewtonSystem, MatrixFreeSystem,
 };
+pub use gd::GdConfig;
 pub use lbfgs::{Lbfgs, LbfgsConfig, LbfgsStatus};
 pub use objective::Objective;
-pub use stage::Stage;
-pub use train::{Observer, Outcome, Progress, Termination, TrainSettings, default_threads, train};
+pub use observer::{Observer, Outcome, Progress};
+pub use pinn_model::backend::default_threads;
+pub use schedule::TrainSettings;
+pub use stage::{Stage, StageConfig};
+pub use stepper::{Step, Stepper};
+pub use termination::Termination;
+pub use train::train;

@@ -28,8 +28,18 @@ pub struct Spectrum {
 impl Spectrum {
     /// The spectrum of the symmetric matrix `a` (its lower triangle is read).
     ///
-    /// Errors when `a` has an eigenvalue below `−τ` (not positive semi-definite).
+    /// Errors when `a` has a NaN or infinite entry, and when it has an eigenvalue below `−τ`
+    /// (not positive semi-definite).
     pub fn of(a: &Mat<f64>) -> Result<Self, String> {
+        if let Some((i, j)) = (0..a.ncols())
+            .flat_map(|j| (j..a.nrows()).map(move |i| (i, j)))
+            .find(|&(i, j)| !a[(i, j)].is_finite())
+        {
+            return Err(format!(
+                "the matrix has a non-finite entry ({}) at ({i}, {j})",
+                a[(i, j)]
+            ));
+        }
         let eigenvalues = a
             .self_adjoint_eigenvalues(Side::Lower)
             .map_err(|e| format!("symmetric eigensolver failed: {e:?}"))?;
@@ -107,6 +117,8 @@ mod tests {
         assert_eq!(s.kappa, 4.0);
         let neg = Mat::from_fn(2, 2, |i, j| if i == j { [-1.0, 1.0][i] } else { 0.0 });
         assert!(Spectrum::of(&neg).is_err());
+        let nan = Mat::from_fn(2, 2, |i, j| if i == j { [f64::NAN, 1.0][i] } else { 0.0 });
+        assert!(Spectrum::of(&nan).unwrap_err().contains("non-finite"));
     }
 
     #[test]

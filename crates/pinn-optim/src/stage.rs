@@ -1,235 +1,121 @@
-//! A training schedule: a list of optimizer stages run one after the other
-//! (e.g. Adam, then L-BFGS).
+//! A training schedule's stages: each `[[train.stages]]` table names an optimizer and holds
+//! its settings. Adding an optimizer takes its own file (settings implementing
+//! [`StageConfig`], a [`Stepper`]) and one variant here.
 
+use pinn_model::Field;
 use serde::{Deserialize, Serialize};
 
-use crate::LbfgsConfig;
-use crate::gauss_newton::{GaussNewtonConfig, Solver};
+use crate::adam::AdamConfig;
+use crate::gauss_newton::{GaussNewtonConfig, GaussNewtonSolver};
+use crate::gd::GdConfig;
+use crate::lbfgs::LbfgsConfig;
+use crate::stepper::Stepper;
+
+/// What every optimizer's stage settings provide; [`Stage`] dispatches to it.
+pub trait StageConfig {
+    /// The optimizer's name, as in `optimizer = "…"`.
+    fn name(&self) -> &'static str;
+    /// Steps in the stage.
+    fn steps(&self) -> usize;
+    /// Change the number of steps.
+    fn set_steps(&mut self, steps: usize);
+    /// Check the numbers; errors name the field under `at` (e.g. `train.stages[1]`).
+    fn validate(&self, at: &str) -> Result<(), String>;
+    /// Refuse, before training starts, a model this optimizer cannot train.
+    fn check<M: Field>(&self, _model: &M) -> Result<(), String> {
+        Ok(())
+    }
+    /// A stepper at the start of the stage.
+    fn stepper<M: Field + Sync>(&self) -> Box<dyn Stepper<M>>;
+}
 
 /// One stage of a schedule, as written in `[[train.stages]]`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "optimizer", rename_all = "lowercase", deny_unknown_fields)]
+#[serde(tag = "optimizer", rename_all = "snake_case")]
 pub enum Stage {
-    /// burn's Adam (Kingma & Ba, ICLR 2015) with a geometric learning-rate decay from `lr` to
-    /// `lr_final` over the stage.
-    Adam {
-        /// Steps in this stage.
-        steps: usize,
-        /// Initial learning rate.
-        #[serde(default = "default_lr")]
-        lr: f64,
-        /// Final learning rate (default: `lr`, constant).
-        #[serde(default)]
-        lr_final: Option<f64>,
-    },
-    /// L-BFGS with a strong-Wolfe line search; one step is one iteration.
-    Lbfgs {
-        /// Iterations in this stage.
-        steps: usize,
-        /// History size.
-        #[serde(default = "default_history")]
-        history: usize,
-        /// Stop when `‖∇L‖∞` falls below this.
-        #[serde(default = "default_tol_grad")]
-        tolerance_grad: f64,
-        /// Stop when a step changes `L` by less than this (relative).
-        #[serde(default = "default_tol_change")]
-        tolerance_change: f64,
-    },
-    /// Plain gradient descent `θ ← θ − η ∇L` (the dynamics the operator view analyses; with
-    /// preconditioned features it is preconditioned gradient descent).
+    /// burn's Adam with a geometric learning-rate decay ([`crate::adam`]).
+    Adam(AdamConfig),
+    /// L-BFGS with a strong-Wolfe line search ([`crate::lbfgs`]).
+    Lbfgs(LbfgsConfig),
+    /// Plain gradient descent ([`crate::gd`]).
     #[serde(rename = "gd")]
-    GradientDescent {
-        /// Steps in this stage.
-        steps: usize,
-        /// The step `η`.
-        lr: f64,
-    },
-    /// Gauss–Newton with Levenberg–Marquardt damping and a step-length grid: the natural
-    /// gradient. `solver = "cholesky"` forms `A = J̃ᵀJ̃` (per-sample probes, one backward pass
-    /// per block of rows; networks up to ~10⁴ parameters); `solver = "cg"` never forms it.
-    #[serde(rename = "gauss_newton")]
-    GaussNewton {
-        /// Iterations in this stage.
-        steps: usize,
-        /// Initial damping relative to `max_i A_ii`.
-        #[serde(default = "default_damping")]
-        damping: f64,
-        /// `cholesky` (dense) or `cg` (matrix-free conjugate gradients).
-        #[serde(default = "default_solver")]
-        solver: Solver,
-        /// Step lengths `η` tried along each direction, the best taken.
-        #[serde(default = "default_step_sizes")]
-        step_sizes: Vec<f64>,
-        /// Conjugate-gradient iterations per solve (`solver = "cg"`).
-        #[serde(default = "default_cg_iterations")]
-        cg_iterations: usize,
-        /// Relative residual at which conjugate gradients stop.
-        #[serde(default = "default_cg_tolerance")]
-        cg_tolerance: f64,
-    },
+    GradientDescent(GdConfig),
+    /// Gauss–Newton with Levenberg–Marquardt damping ([`crate::gauss_newton`]).
+    GaussNewton(GaussNewtonConfig),
+}
+
+/// `$body` with `$config` bound to the settings of whichever optimizer `$stage` holds.
+macro_rules! with_config {
+    ($stage:expr, $config:ident => $body:expr) => {
+        match $stage {
+            Stage::Adam($config) => $body,
+            Stage::Lbfgs($config) => $body,
+            Stage::GradientDescent($config) => $body,
+            Stage::GaussNewton($config) => $body,
+        }
+    };
 }
 
 impl Stage {
-    /// A Gauss–Newton stage with the default settings.
+    /// `steps` Adam steps at the constant learning rate `lr`.
+    pub fn adam(steps: usize, lr: f64) -> Self {
+        Self::Adam(AdamConfig::new(steps, lr))
+    }
+
+    /// `steps` Adam steps with the learning rate decaying geometrically from `lr` to
+    /// `lr_final`.
+    pub fn adam_decaying(steps: usize, lr: f64, lr_final: f64) -> Self {
+        Self::Adam(AdamConfig::new(steps, lr).decaying_to(lr_final))
+    }
+
+    /// `steps` L-BFGS iterations with the default history and tolerances.
+    pub fn lbfgs(steps: usize) -> Self {
+        Self::Lbfgs(LbfgsConfig::new(steps))
+    }
+
+    /// `steps` gradient-descent steps `θ ← θ − lr ∇L`.
+    pub fn gd(steps: usize, lr: f64) -> Self {
+        Self::GradientDescent(GdConfig { steps, lr })
+    }
+
+    /// A dense (Cholesky) Gauss–Newton stage with the default settings.
     pub fn gauss_newton(steps: usize) -> Self {
-        Self::gauss_newton_with(steps, default_solver())
+        Self::gauss_newton_with(steps, GaussNewtonSolver::Cholesky)
     }
 
     /// A Gauss–Newton stage with the default settings and the given solver.
-    pub fn gauss_newton_with(steps: usize, solver: Solver) -> Self {
-        Self::GaussNewton {
-            steps,
-            damping: default_damping(),
-            solver,
-            step_sizes: default_step_sizes(),
-            cg_iterations: default_cg_iterations(),
-            cg_tolerance: default_cg_tolerance(),
-        }
-    }
-
-    /// The Gauss–Newton settings of a `gauss_newton` stage.
-    pub fn gauss_newton_config(&self) -> Option<(Solver, GaussNewtonConfig)> {
-        match self {
-            Self::GaussNewton {
-                damping,
-                solver,
-                step_sizes,
-                cg_iterations,
-                cg_tolerance,
-                ..
-            } => Some((
-                *solver,
-                GaussNewtonConfig {
-                    damping: *damping,
-                    step_sizes: step_sizes.clone(),
-                    cg_iterations: *cg_iterations,
-                    cg_tolerance: *cg_tolerance,
-                    ..GaussNewtonConfig::default()
-                },
-            )),
-            _ => None,
-        }
-    }
-}
-
-fn default_solver() -> Solver {
-    Solver::Cholesky
-}
-fn default_step_sizes() -> Vec<f64> {
-    GaussNewtonConfig::default().step_sizes
-}
-fn default_cg_iterations() -> usize {
-    GaussNewtonConfig::default().cg_iterations
-}
-fn default_cg_tolerance() -> f64 {
-    GaussNewtonConfig::default().cg_tolerance
-}
-
-fn default_damping() -> f64 {
-    GaussNewtonConfig::default().damping
-}
-
-fn default_lr() -> f64 {
-    1e-3
-}
-fn default_history() -> usize {
-    LbfgsConfig::default().history
-}
-fn default_tol_grad() -> f64 {
-    LbfgsConfig::default().tolerance_grad
-}
-fn default_tol_change() -> f64 {
-    LbfgsConfig::default().tolerance_change
-}
-
-impl Stage {
-    /// Steps in this stage.
-    pub fn steps(&self) -> usize {
-        match self {
-            Self::Adam { steps, .. }
-            | Self::Lbfgs { steps, .. }
-            | Self::GaussNewton { steps, .. }
-            | Self::GradientDescent { steps, .. } => *steps,
-        }
-    }
-
-    /// Override the number of steps.
-    pub fn with_steps(mut self, n: usize) -> Self {
-        match &mut self {
-            Self::Adam { steps, .. }
-            | Self::Lbfgs { steps, .. }
-            | Self::GaussNewton { steps, .. }
-            | Self::GradientDescent { steps, .. } => *steps = n,
-        }
-        self
+    pub fn gauss_newton_with(steps: usize, solver: GaussNewtonSolver) -> Self {
+        Self::GaussNewton(GaussNewtonConfig::new(steps, solver))
     }
 
     /// `adam`, `lbfgs`, `gd` or `gauss_newton`.
     pub fn name(&self) -> &'static str {
-        match self {
-            Self::Adam { .. } => "adam",
-            Self::Lbfgs { .. } => "lbfgs",
-            Self::GaussNewton { .. } => "gauss_newton",
-            Self::GradientDescent { .. } => "gd",
-        }
+        with_config!(self, c => c.name())
     }
 
-    /// Check the numbers; the error names the field.
+    /// Steps in this stage.
+    pub fn steps(&self) -> usize {
+        with_config!(self, c => c.steps())
+    }
+
+    /// The same stage with `steps` steps.
+    pub fn with_steps(mut self, steps: usize) -> Self {
+        with_config!(&mut self, c => c.set_steps(steps));
+        self
+    }
+
+    /// Check the numbers of the `index`-th stage; the error names the field.
     pub fn validate(&self, index: usize) -> Result<(), String> {
-        let at = format!("train.stages[{index}]");
-        match self {
-            Self::Adam { lr, lr_final, .. } => {
-                if !(*lr > 0.0 && lr.is_finite()) {
-                    return Err(format!(
-                        "{at}.lr must be positive (got {lr}); e.g. lr = 1e-3"
-                    ));
-                }
-                if let Some(f) = lr_final
-                    && !(*f > 0.0 && f.is_finite())
-                {
-                    return Err(format!("{at}.lr_final must be positive (got {f})"));
-                }
-            }
-            Self::Lbfgs { history, .. } => {
-                if *history == 0 {
-                    return Err(format!(
-                        "{at}.history must be at least 1 (e.g. history = 50)"
-                    ));
-                }
-            }
-            Self::GradientDescent { lr, .. } => {
-                if !(*lr > 0.0 && lr.is_finite()) {
-                    return Err(format!("{at}.lr must be positive (got {lr})"));
-                }
-            }
-            Self::GaussNewton {
-                damping,
-                step_sizes,
-                cg_iterations,
-                cg_tolerance,
-                ..
-            } => {
-                if !(*damping > 0.0 && damping.is_finite()) {
-                    return Err(format!(
-                        "{at}.damping must be positive (got {damping}); e.g. damping = 1e-3"
-                    ));
-                }
-                if step_sizes.is_empty() || step_sizes.iter().any(|e| !(*e > 0.0 && e.is_finite()))
-                {
-                    return Err(format!(
-                        "{at}.step_sizes must be a non-empty list of positive numbers \
-                         (e.g. step_sizes = [1.0, 0.5, 0.25])"
-                    ));
-                }
-                if *cg_iterations == 0 || !(*cg_tolerance > 0.0 && *cg_tolerance < 1.0) {
-                    return Err(format!(
-                        "{at}: cg_iterations must be ≥ 1 and 0 < cg_tolerance < 1 \
-                         (e.g. cg_iterations = 100, cg_tolerance = 1e-8)"
-                    ));
-                }
-            }
-        }
-        Ok(())
+        with_config!(self, c => c.validate(&format!("train.stages[{index}]")))
+    }
+
+    /// Refuse a model this stage cannot train; the error says what to use instead.
+    pub fn check<M: Field>(&self, model: &M) -> Result<(), String> {
+        with_config!(self, c => c.check(model))
+    }
+
+    /// A stepper at the start of this stage.
+    pub fn stepper<M: Field + Sync>(&self) -> Box<dyn Stepper<M>> {
+        with_config!(self, c => c.stepper())
     }
 }

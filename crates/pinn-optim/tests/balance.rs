@@ -65,12 +65,12 @@ fn kappa_optimal_weight_lowers_the_condition_number() {
             .kappa
     };
     let settings = TrainSettings {
-        stages: vec![Stage::GradientDescent { steps: 1, lr: 1e-9 }],
+        stages: vec![Stage::gd(1, 1e-9)],
         eval_every: 1,
         threads: 2,
         balance: Some(Balance::KappaOptimal),
     };
-    let outcome = train(model.clone(), &loss, &settings, None, &mut ());
+    let outcome = train(model.clone(), &loss, &settings, None, &mut ()).unwrap();
     let lambda = outcome.weights[0].1;
     let mut tuned = loss.clone();
     tuned.set_weight("boundary", lambda);

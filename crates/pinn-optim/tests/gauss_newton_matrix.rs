@@ -8,14 +8,14 @@ use pinn_model::backend::{Backend, Dtype, autodiff_device};
 use pinn_model::{FeaturesConfig, ModelConfig, params};
 use pinn_optim::jacobian::jacobian_blocks;
 use pinn_optim::{
-    DenseSystem, GaussNewtonConfig, GaussNewtonSystem, MatrixFreeSystem, Solver, Stage,
+    DenseSystem, GaussNewtonConfig, GaussNewtonSolver, GaussNewtonSystem, MatrixFreeSystem, Stage,
 };
 
 #[test]
 fn gauss_newton_matrix_is_half_the_hessian_for_a_linear_model() {
     let device = autodiff_device(Backend::Flex, Dtype::F64).unwrap();
     let mut problem = Poisson::new(1).problem("poisson1d");
-    problem.set_weight("boundary", 3.0);
+    problem.set_weight("boundary", 3.0).unwrap();
     let points = PointsConfig {
         interior: 40,
         boundary: 2,
@@ -68,7 +68,7 @@ fn poisson1d_gauss_newton(gauss_newton: Stage) -> f64 {
     use pinn_optim::{TrainSettings, train};
     let device = autodiff_device(Backend::Flex, Dtype::F64).unwrap();
     let mut problem = Poisson::new(1).problem("poisson1d");
-    problem.set_weight("boundary", 10.0);
+    problem.set_weight("boundary", 10.0).unwrap();
     let points = PointsConfig {
         interior: 128,
         boundary: 2,
@@ -82,16 +82,10 @@ fn poisson1d_gauss_newton(gauss_newton: Stage) -> f64 {
     };
     let model = cfg.init(&[0.0], &[1.0], 0, &device).unwrap();
     let l2 = L2Error::on_grid(&problem, 512, &device).unwrap();
-    let mut settings = TrainSettings::new(vec![
-        Stage::Adam {
-            steps: 200,
-            lr: 1e-2,
-            lr_final: Some(1e-3),
-        },
-        gauss_newton,
-    ]);
+    let mut settings =
+        TrainSettings::new(vec![Stage::adam_decaying(200, 1e-2, 1e-3), gauss_newton]);
     settings.eval_every = 50;
-    let out = train(model, &loss, &settings, Some(&l2), &mut ());
+    let out = train(model, &loss, &settings, Some(&l2), &mut ()).unwrap();
     let rel = out.rel_l2.unwrap();
     println!(
         "poisson1d, Adam 200 + Gauss–Newton: rel. L2 {rel:.3e}, loss {:.3e} after {} steps ({:?})",
@@ -108,15 +102,11 @@ fn gauss_newton_trains_poisson1d_to_1e_5() {
 
 #[test]
 fn matrix_free_gauss_newton_trains_poisson1d_to_1e_5() {
-    let mut stage = Stage::gauss_newton_with(100, Solver::Cg);
-    if let Stage::GaussNewton {
-        cg_iterations,
-        cg_tolerance,
-        ..
-    } = &mut stage
-    {
-        (*cg_iterations, *cg_tolerance) = (50, 1e-6);
-    }
+    let stage = Stage::GaussNewton(GaussNewtonConfig {
+        cg_iterations: 50,
+        cg_tolerance: 1e-6,
+        ..GaussNewtonConfig::new(100, GaussNewtonSolver::Cg)
+    });
     let rel = poisson1d_gauss_newton(stage);
     assert!(rel <= 1e-5, "rel. L2 {rel:e}");
 }
@@ -144,9 +134,9 @@ fn matrix_free_step_matches_the_dense_step() {
     let config = GaussNewtonConfig {
         cg_iterations: 2000,
         cg_tolerance: 1e-13,
-        ..GaussNewtonConfig::default()
+        ..GaussNewtonConfig::new(1, GaussNewtonSolver::Cg)
     };
-    let mut free = MatrixFreeSystem::new(&loss, &model, 2, &config).unwrap();
+    let mut free = MatrixFreeSystem::new(&loss, &model, 2, &config);
     assert!((dense.loss() - free.loss()).abs() <= 1e-12 * dense.loss());
     let g = dense.half_gradient().to_vec();
     let g_err = g

@@ -63,17 +63,6 @@ fn default_nu() -> f64 {
 }
 
 impl PdeConfig {
-    /// The names accepted in `[pde] name = …`.
-    pub const NAMES: [&'static str; 7] = [
-        "poisson1d",
-        "poisson2d",
-        "poisson2d_multiscale",
-        "poisson3d",
-        "helmholtz2d",
-        "advection",
-        "heat1d",
-    ];
-
     /// The problem this table describes; errors name the field.
     pub fn problem(&self) -> Result<Problem, String> {
         Ok(match *self {

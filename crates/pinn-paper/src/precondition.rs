@@ -19,7 +19,8 @@ use pinn_model::{FourierFeatures, Jet, JetSpec};
 pub struct ZeroModes {
     /// Scale of the constant feature (its symbol is `d(0)`, often 0).
     pub constant: f64,
-    /// Scale of a resonant mode, `|d(ω)| ≤ 1e-12 · max|d|`.
+    /// Scale of a resonant mode, where `d(ω)` vanishes
+    /// ([`FourierFeatures::symbol_magnitudes`]).
     pub resonant: f64,
 }
 
@@ -31,22 +32,11 @@ pub fn diagonal_preconditioner(
     residual: &dyn Residual,
     zero: ZeroModes,
 ) -> Result<Vec<f64>, String> {
-    let symbols: Vec<f64> = features
-        .modes()
-        .iter()
-        .map(|w| residual.symbol(w).map(f64::abs))
-        .collect::<Option<_>>()
-        .ok_or("this residual has no Fourier symbol: a diagonal preconditioner needs a linear constant-coefficient operator")?;
-    let largest = symbols.iter().fold(0.0_f64, |m, s| m.max(*s));
-    let per_mode: Vec<f64> = symbols
-        .iter()
-        .map(|&s| {
-            if s <= 1e-12 * largest {
-                zero.resonant
-            } else {
-                1.0 / s
-            }
-        })
+    let per_mode: Vec<f64> = features
+        .symbol_magnitudes(&|w| residual.symbol(w))
+        .ok_or("this residual has no Fourier symbol: a diagonal preconditioner needs a linear constant-coefficient operator")?
+        .into_iter()
+        .map(|s| s.map_or(zero.resonant, |s| 1.0 / s))
         .collect();
     let mut p = Vec::with_capacity(features.num_features());
     if features.has_constant() {

@@ -1,6 +1,9 @@
 //! The experiments of De Ryck, Bonnet, Mishra & de Bézenac, "An operator preconditioning
 //! perspective on training in physics-informed machine learning" (ICLR 2024), with the
-//! settings of `shared/paper-notes.md` §3, plus the relative L² error the paper omits.
+//! settings of `paper-notes.md` §3, plus the relative L² error the paper omits.
+//!
+//! A failed eigensolve (a matrix that is not numerically positive semi-definite) is an error
+//! everywhere here, never a silent `κ = ∞`.
 //!
 //! - E1: Poisson `−u'' = f` on `[−π, π]`, linear Fourier model, κ and GD with and without `P`.
 //! - E4: κ as a function of the boundary weight λ, with and without `P`.
@@ -10,17 +13,25 @@
 //! [`Residual`]s, so these experiments also exercise the model and loss code.
 
 use std::f64::consts::PI;
+use std::sync::Arc;
 
 use burn::Tensor;
 use burn::tensor::{Device, TensorData};
-use pinn_loss::Residual;
 use pinn_loss::pde::{Advection, Poisson};
-use pinn_model::{FourierFeatures, Jet, JetSpec, SecondOrder};
+use pinn_loss::{Condition, Domain, PinnLoss, PointsConfig, Problem, RESIDUAL, Residual, Sampler};
+use pinn_model::init::Seeded;
+use pinn_model::{
+    Activation, Dense, FourierFeatures, FourierMlp, Jet, JetSpec, LinearFourier, Mlp, Model,
+    SecondOrder,
+};
+use pinn_optim::balance::{BOUNDARY_GROUP, kappa_optimal_multiplier};
+use pinn_optim::default_threads;
+use pinn_optim::jacobian::jacobian_blocks;
+use pinn_optim::linear::{Block, Grams, LinearLeastSquares};
+use pinn_optim::spectrum::Spectrum;
 use serde::Serialize;
 
-use crate::linear::{Block, Grams, LinearLeastSquares};
 use crate::precondition::{ZeroModes, diagonal_preconditioner, feature_rows, operator_rows};
-use crate::spectrum::Spectrum;
 
 /// A 1D linear-Fourier experiment at one `K`: the least-squares problem, the preconditioner,
 /// and what is needed for the relative L² error.
@@ -53,7 +64,7 @@ impl LinearSetup {
 }
 
 fn column(xs: &[f64], device: &Device) -> Tensor<2> {
-    Tensor::from_data(TensorData::new(xs.to_vec(), [xs.len(), 1]), device)
+    pinn_loss::column(xs.to_vec(), device)
 }
 
 /// `n` equispaced points on `[−π, π]`, ends included.
@@ -86,7 +97,7 @@ fn setup_1d(
         problem: LinearLeastSquares {
             blocks: vec![interior_block(features, residual, device), boundary],
         },
-        weighted: "boundary",
+        weighted: BOUNDARY_GROUP,
         p,
         values: feature_rows(features, &column(&grid, device), None),
         exact: grid.iter().map(|&x| exact(x)).collect(),
@@ -97,7 +108,7 @@ fn interior_block(features: &FourierFeatures, residual: &dyn Residual, device: &
     let xs = grid(POINTS);
     let jacobian = operator_rows(features, residual, &column(&xs, device));
     Block {
-        name: "residual".into(),
+        name: RESIDUAL.into(),
         jacobian,
         target: xs.iter().map(|&x| residual.source(&[x])).collect(),
         weight: 2.0 * PI / POINTS as f64,
@@ -112,7 +123,7 @@ pub fn e1_setup(k: usize, device: &Device) -> LinearSetup {
     let features = basis(k, device);
     let ends = column(&[-PI, PI], device);
     let boundary = Block {
-        name: "boundary".into(),
+        name: BOUNDARY_GROUP.into(),
         jacobian: feature_rows(&features, &ends, None),
         target: vec![0.0, 0.0],
         weight: 1.0,
@@ -169,7 +180,7 @@ pub fn e5_setup_with(k: usize, resonant: f64, device: &Device) -> LinearSetup {
     let slope = feature_rows(&features, &left, Some(0));
     let n = features.num_features();
     let boundary = Block {
-        name: "boundary".into(),
+        name: BOUNDARY_GROUP.into(),
         jacobian: faer::Mat::from_fn(
             2,
             n,
@@ -255,7 +266,7 @@ pub fn e2_setup_with(beta: f64, zero: ZeroModes, device: &Device) -> LinearSetup
         problem: LinearLeastSquares {
             blocks: vec![
                 Block {
-                    name: "residual".into(),
+                    name: RESIDUAL.into(),
                     jacobian: operator_rows(&features, &residual, &points),
                     target: vec![0.0; nx * nt],
                     weight: 1.0 / (nx * nt) as f64,
@@ -275,12 +286,17 @@ pub fn e2_setup_with(beta: f64, zero: ZeroModes, device: &Device) -> LinearSetup
     }
 }
 
+/// The range of `log₁₀ λ` the sweeps search the κ-optimal boundary weight in (wider than the
+/// trainer's [`pinn_optim::balance::KAPPA_SEARCH`]: E1's optimum at `K = 95` lies above 10⁶).
+pub const SWEEP_LOG_LAMBDA: (f64, f64) = (-4.0, 8.0);
+
 /// One row of a κ sweep (E1, E2, E5).
 #[derive(Clone, Debug, Serialize)]
 pub struct SweepRow {
-    /// Number of Fourier modes.
-    #[serde(rename = "K")]
-    pub k: usize,
+    /// The swept parameter (`K` modes for E1 and E5, the speed `β` for E2); the caller names
+    /// it in its tables.
+    #[serde(skip)]
+    pub x: f64,
     /// Parameters `2K + 1`.
     pub n_params: usize,
     /// κ-optimal λ without `P`.
@@ -315,31 +331,30 @@ pub struct SweepRow {
     pub losses_preconditioned: Vec<f64>,
 }
 
-/// κ-optimal λ, then plain GD from θ = 0 with `η = 1/λ_max(A)`, with and without `P`.
-pub fn sweep_row(k: usize, setup: &LinearSetup, steps: usize) -> SweepRow {
+/// κ-optimal λ, then plain GD from θ = 0 with `η = 1/λ_max(A)`, with and without `P`; `x` is
+/// the swept parameter the setup was built for.
+pub fn sweep_row(x: f64, setup: &LinearSetup, steps: usize) -> Result<SweepRow, String> {
     let base = &setup.problem;
     let pre = base.preconditioned(&setup.p);
     let term = setup.weighted;
     // Every A(λ) below comes from the Gram matrices, formed once.
     let grams = base.grams();
     let grams_p = grams.preconditioned(&setup.p);
-    let (lambda, kappa) = grams.kappa_optimal_lambda(term, -4.0, 8.0);
-    let (lambda_p, kappa_p) = grams_p.kappa_optimal_lambda(term, -4.0, 8.0);
-    let kappa_p1 = Spectrum::of(&grams_p.matrix(term, 1.0)).map_or(f64::INFINITY, |s| s.kappa);
+    let (lo, hi) = SWEEP_LOG_LAMBDA;
+    let (lambda, kappa) = grams.kappa_optimal_lambda(term, lo, hi);
+    let (lambda_p, kappa_p) = grams_p.kappa_optimal_lambda(term, lo, hi);
+    let kappa_p1 = Spectrum::of(&grams_p.matrix(term, 1.0))?.kappa;
     let run = |problem: &LinearLeastSquares, grams: &Grams, lambda: f64| {
-        let eta = 1.0
-            / Spectrum::of(&grams.matrix(term, lambda))
-                .expect("PSD")
-                .lambda_max;
+        let eta = 1.0 / Spectrum::of(&grams.matrix(term, lambda))?.lambda_max;
         let problem = problem.with_lambda(term, lambda);
-        problem.gradient_descent(&vec![0.0; problem.dim()], eta, steps)
+        Ok::<_, String>(problem.gradient_descent(&vec![0.0; problem.dim()], eta, steps))
     };
-    let (losses, theta) = run(base, &grams, lambda);
-    let (losses_p, theta_p) = run(&pre, &grams_p, lambda_p);
+    let (losses, theta) = run(base, &grams, lambda)?;
+    let (losses_p, theta_p) = run(&pre, &grams_p, lambda_p)?;
     let theta_p: Vec<f64> = theta_p.iter().zip(&setup.p).map(|(t, p)| t * p).collect();
     let first_below = |l: &[f64]| l.iter().position(|&v| v <= 1e-10);
-    SweepRow {
-        k,
+    Ok(SweepRow {
+        x,
         n_params: base.dim(),
         lambda,
         kappa,
@@ -354,7 +369,7 @@ pub fn sweep_row(k: usize, setup: &LinearSetup, steps: usize) -> SweepRow {
         rel_l2_preconditioned: setup.rel_l2(&theta_p),
         losses,
         losses_preconditioned: losses_p,
-    }
+    })
 }
 
 /// One point of E4: κ at a given λ, with and without `P`.
@@ -372,7 +387,7 @@ pub struct LambdaRow {
 }
 
 /// E4: κ(λ) on E1's problem for `K = 1..=k_max`, λ = 10^[−4, 6] (`per_decade` points each).
-pub fn e4_rows(k_max: usize, per_decade: usize, device: &Device) -> Vec<LambdaRow> {
+pub fn e4_rows(k_max: usize, per_decade: usize, device: &Device) -> Result<Vec<LambdaRow>, String> {
     let mut rows = Vec::new();
     for k in 1..=k_max {
         let setup = e1_setup(k, device);
@@ -380,18 +395,17 @@ pub fn e4_rows(k_max: usize, per_decade: usize, device: &Device) -> Vec<LambdaRo
         for i in 0..=10 * per_decade {
             let lambda = 10f64.powf(-4.0 + i as f64 / per_decade as f64);
             let kappa = |p: &LinearLeastSquares| {
-                Spectrum::of(&p.with_lambda("boundary", lambda).matrix())
-                    .map_or(f64::INFINITY, |s| s.kappa)
+                Spectrum::of(&p.with_lambda(BOUNDARY_GROUP, lambda).matrix()).map(|s| s.kappa)
             };
             rows.push(LambdaRow {
                 k,
                 lambda,
-                kappa: kappa(&setup.problem),
-                kappa_preconditioned: kappa(&pre),
+                kappa: kappa(&setup.problem)?,
+                kappa_preconditioned: kappa(&pre)?,
             });
         }
     }
-    rows
+    Ok(rows)
 }
 
 /// E3's spectra of `A` (normalised by `λ_max`) for three models on E1's problem with `k = 4`,
@@ -411,25 +425,18 @@ pub struct E3Model {
 }
 
 /// E3: the three spectra (see [`E3Model`]).
-pub fn e3(device: &Device) -> Vec<E3Model> {
-    use pinn_loss::{Condition, Domain, PinnLoss, PointsConfig, Problem, Sampler};
-    use pinn_model::init::Seeded;
-    use pinn_model::{Activation, Dense, FourierMlp, LinearFourier, Mlp, Model};
-    use std::sync::Arc;
-
-    use crate::jacobian::jacobian_blocks;
-
+pub fn e3(device: &Device) -> Result<Vec<E3Model>, String> {
     let domain = Domain::interval(-PI, PI);
     let faces = domain.spatial_faces();
     let problem = Problem::new("e3", Poisson::with_modes(1, vec![(1.0, 4.0 / PI)]), domain)
-        .with_condition(Condition::value("boundary", faces, Arc::new(|_| 0.0)))
+        .with_condition(Condition::value(BOUNDARY_GROUP, faces, Arc::new(|_| 0.0)))
         .with_exact(|x| (4.0 * x[0]).sin());
     let points = PointsConfig {
         interior: 256,
         boundary: 2,
         sampler: Sampler::Grid,
     };
-    let loss = PinnLoss::new(&problem, &points, 0, device).expect("E3 loss");
+    let loss = PinnLoss::new(&problem, &points, 0, device)?;
     let k = 12;
     let inv_k2: Vec<f64> = (1..=k).map(|m| 1.0 / (m * m) as f64).collect();
     let features = |constant: f64| {
@@ -452,15 +459,15 @@ pub fn e3(device: &Device) -> Vec<E3Model> {
     ]
     .into_iter()
     .map(|(name, model)| {
-        let blocks = jacobian_blocks(&loss, &model, crate::default_threads());
-        let (lambda, _) = blocks.kappa_optimal_lambda("boundary", -4.0, 6.0);
-        let spectrum = Spectrum::of(&blocks.with_lambda("boundary", lambda).matrix()).expect("PSD");
-        E3Model {
+        let blocks = jacobian_blocks(&loss, &model, default_threads());
+        let (lambda, _) = kappa_optimal_multiplier(&blocks);
+        let spectrum = Spectrum::of(&blocks.with_lambda(BOUNDARY_GROUP, lambda).matrix())?;
+        Ok(E3Model {
             model: name.into(),
             n_params: blocks.dim(),
             lambda,
             spectrum,
-        }
+        })
     })
     .collect()
 }

@@ -15,7 +15,7 @@ use pinn_loss::{Condition, Domain, PinnLoss, PointsConfig, Problem, Sampler};
 use pinn_model::backend::{Backend, Dtype, autodiff_device};
 use pinn_model::{Dense, FourierFeatures, LinearFourier, Model, params};
 use pinn_optim::jacobian::jacobian_blocks;
-use pinn_optim::precondition::{ZeroModes, diagonal_preconditioner};
+use pinn_paper::precondition::{ZeroModes, diagonal_preconditioner};
 
 #[test]
 fn parameters_gradients_and_features_give_the_same_step() {

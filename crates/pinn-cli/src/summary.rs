@@ -1,0 +1,39 @@
+//! `summary.json`: the record of a finished run, written by `pinn train` and read by the
+//! benchmarks as a typed value.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// What a run directory's `summary.json` holds.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunSummary {
+    /// The run's name.
+    pub name: String,
+    /// The problem (`[pde] name`).
+    pub problem: String,
+    /// `flex`, `ndarray` or `wgpu`.
+    pub backend: String,
+    /// `f32` or `f64`.
+    pub dtype: String,
+    /// Seed of initialisation and sampling.
+    pub seed: u64,
+    /// Steps completed.
+    pub steps: usize,
+    /// The loss of the returned model.
+    pub final_loss: f64,
+    /// Its terms by name.
+    pub terms: BTreeMap<String, f64>,
+    /// Relative L² error of the returned model (`null` without an exact solution).
+    pub rel_l2: Option<f64>,
+    /// Wall time of training, seconds.
+    pub wall_s: f64,
+    /// Mean wall time per step, milliseconds.
+    pub ms_per_step: f64,
+    /// Trained parameters.
+    pub n_params: usize,
+    /// Why training stopped (`max_steps`, `converged`, …, `non_finite:TERM@STEP`).
+    pub termination: String,
+    /// The final weights of the boundary-type terms by name.
+    pub weights: BTreeMap<String, f64>,
+}

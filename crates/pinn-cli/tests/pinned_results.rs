@@ -1,0 +1,176 @@
+//! Refactoring must not change results: for one config per optimizer family (f64, flex, seed 0,
+//! one loss thread) the final loss and relative L² error after a short schedule are pinned bit
+//! for bit to what the code gave before the training loop was split into steppers (commit
+//! f73d4f8). Every summation order was kept, so the comparison is exact. (faer's dense kernels
+//! run on all cores; the values were taken on the 2-core CI machine.)
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// A shipped config, by path from the repository root.
+fn shipped(path: &str) -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    std::fs::read_to_string(root.join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// `text` with `threads = 1` in its `[train]` table.
+fn one_thread(text: &str) -> String {
+    assert!(text.contains("\n[train]\n"), "a [train] table");
+    text.replacen("\n[train]\n", "\n[train]\nthreads = 1\n", 1)
+}
+
+/// Train `text` in f64 for `steps` steps; `(final_loss, rel_l2, steps, termination)`.
+fn run(name: &str, text: &str, steps: usize) -> (f64, f64, u64, String) {
+    let dir = std::env::temp_dir().join(format!("pinn-pinned-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join(format!("{name}.toml"));
+    std::fs::write(&config, one_thread(text)).unwrap();
+    let out: PathBuf = dir.join("out");
+    let status = Command::new(env!("CARGO_BIN_EXE_pinn"))
+        .args([
+            "train",
+            config.to_str().unwrap(),
+            "--quiet",
+            "--dtype",
+            "f64",
+        ])
+        .args(["--steps", &steps.to_string(), "--seed", "0"])
+        .args(["--out", out.to_str().unwrap()])
+        .output()
+        .expect("run pinn");
+    assert!(
+        status.status.success(),
+        "{name}: {}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    (
+        summary["final_loss"].as_f64().unwrap(),
+        summary["rel_l2"].as_f64().unwrap(),
+        summary["steps"].as_u64().unwrap(),
+        summary["termination"].as_str().unwrap().to_string(),
+    )
+}
+
+fn check(name: &str, text: &str, steps: usize, loss: f64, rel_l2: f64, termination: &str) {
+    let got = run(name, text, steps);
+    let want = (loss, rel_l2, steps as u64, termination.to_string());
+    assert!(
+        got.0.to_bits() == want.0.to_bits()
+            && got.1.to_bits() == want.1.to_bits()
+            && got.2 == want.2
+            && got.3 == want.3,
+        "{name}: got (loss, rel_l2, steps, termination) = {got:?}, pinned {want:?}"
+    );
+}
+
+#[test]
+fn adam_then_lbfgs_is_unchanged() {
+    // configs/poisson1d.toml: 10 Adam steps, then 10 L-BFGS iterations.
+    let text = shipped("configs/poisson1d.toml");
+    check(
+        "poisson1d",
+        &text,
+        20,
+        3.9198587806767584,
+        0.09580670041382736,
+        "max_steps",
+    );
+}
+
+#[test]
+fn adam_then_dense_gauss_newton_is_unchanged() {
+    // configs/poisson1d_gauss_newton.toml: 15 Adam steps, then 15 Cholesky Gauss–Newton steps.
+    let text = shipped("configs/poisson1d_gauss_newton.toml");
+    check(
+        "poisson1d_gn",
+        &text,
+        30,
+        6.395088014518188e-5,
+        8.428993036608775e-5,
+        "max_steps",
+    );
+}
+
+#[test]
+fn hard_constrained_gauss_newton_is_unchanged() {
+    // configs/accuracy/heat1d.toml: 4 Gauss–Newton steps under the hard-constraint ansatz.
+    let text = shipped("configs/accuracy/heat1d.toml");
+    check(
+        "heat1d_gn",
+        &text,
+        4,
+        1.3693680474983887e-5,
+        0.0007925590817986796,
+        "max_steps",
+    );
+}
+
+/// 1D Poisson with soft constraints and a schedule of every first-order optimizer.
+const SCHEDULE: &str = r#"
+[pde]
+name = "poisson1d"
+
+[model]
+width = 12
+depth = 2
+
+[points]
+interior = 64
+boundary = 2
+sampler = "grid"
+
+[train]
+eval_every = 3
+BALANCE
+
+[[train.stages]]
+optimizer = "adam"
+steps = 6
+lr = 1e-2
+
+[[train.stages]]
+optimizer = "gd"
+steps = 6
+lr = 1e-3
+
+[[train.stages]]
+optimizer = "gauss_newton"
+steps = 4
+solver = "SOLVER"
+"#;
+
+#[test]
+fn gradient_descent_cg_and_kappa_optimal_weights_are_unchanged() {
+    let text = SCHEDULE
+        .replace("BALANCE", "balance = { method = \"kappa_optimal\" }")
+        .replace("SOLVER", "cg");
+    check(
+        "gd_cg_kappa",
+        &text,
+        16,
+        11.617692441942438,
+        2.54540082721852,
+        "max_steps",
+    );
+}
+
+#[test]
+fn gradient_norm_balancing_is_unchanged() {
+    let text = SCHEDULE
+        .replace(
+            "BALANCE",
+            "balance = { method = \"grad_norm\", every = 2, alpha = 0.5 }",
+        )
+        .replace("SOLVER", "cholesky");
+    check(
+        "grad_norm",
+        &text,
+        16,
+        12.751711908993162,
+        0.2764632794839453,
+        "max_steps",
+    );
+}
