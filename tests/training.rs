@@ -7,7 +7,9 @@ use std::sync::{Arc, OnceLock};
 use burn::Tensor;
 use burn::tensor::Device;
 use pinn::loss::pde::Poisson;
-use pinn::loss::{Condition, Domain, L2Error, PinnLoss, PointsConfig, Problem, Residual, Sampler};
+use pinn::loss::{
+    Condition, Domain, L2Error, PinnLoss, PointsConfig, Problem, Residual, Sampler, Setup,
+};
 use pinn::model::backend::{Backend, Dtype, autodiff_device};
 use pinn::model::{Activation, Jet, JetSpec, ModelConfig, SecondOrder};
 use pinn::optim::{Stage, Termination, TrainSettings, train};
@@ -25,27 +27,36 @@ fn schedule(adam: usize, lbfgs: usize) -> TrainSettings {
     ])
 }
 
+/// The path `pinn train` takes: a problem with weights, then [`Setup`].
 #[test]
 fn poisson2d_trains_to_one_percent() {
     let mut problem = Poisson::new(2).problem("poisson2d");
     problem.set_weight("boundary", 10.0).unwrap();
-    let points = PointsConfig {
-        interior: 1024,
-        boundary: 256,
-        sampler: Sampler::Halton,
-    };
-    let loss = PinnLoss::new(&problem, &points, 0, &device()).unwrap();
-    let cfg = ModelConfig {
-        width: 32,
-        depth: 3,
-        activation: Activation::Tanh,
-        features: None,
-        hard_constraints: false,
-    };
-    let model = cfg.init(&[0.0, 0.0], &[1.0, 1.0], 0, &device()).unwrap();
-    let l2 = L2Error::on_grid(&problem, 64, &device()).unwrap();
-    let before = l2.relative(&model);
-    let out = train(model, &loss, &schedule(500, 300), Some(&l2), &mut ()).unwrap();
+    let setup = Setup::new(problem)
+        .points(PointsConfig {
+            interior: 1024,
+            boundary: 256,
+            sampler: Sampler::Halton,
+        })
+        .model(ModelConfig {
+            width: 32,
+            depth: 3,
+            activation: Activation::Tanh,
+            features: None,
+            hard_constraints: false,
+        })
+        .build(&device())
+        .unwrap();
+    let l2 = setup.l2.unwrap();
+    let before = l2.relative(&setup.model);
+    let out = train(
+        setup.model,
+        &setup.loss,
+        &schedule(500, 300),
+        Some(&l2),
+        &mut (),
+    )
+    .unwrap();
     let rel = out.rel_l2.unwrap();
     println!(
         "poisson2d f32: rel. L2 {before:.3e} -> {rel:.3e} in {} steps",
@@ -53,7 +64,7 @@ fn poisson2d_trains_to_one_percent() {
     );
     assert!(
         rel <= 1e-2,
-        "rel. L2 error {rel:e} > 1e-2 ({:?})",
+        "rel. L2 error {rel:e} > 1e-2 ({})",
         out.termination
     );
 }

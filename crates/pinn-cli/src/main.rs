@@ -6,6 +6,7 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod bench;
+mod bench_speed;
 mod config;
 mod files;
 mod plot;
@@ -67,20 +68,10 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
-    /// Benchmarks: `accuracy` trains each benchmark problem (configs/accuracy/) in f64 and
-    /// writes DIR/accuracy.jsonl with the relative L² error beside its target.
+    /// Benchmarks: `accuracy` (relative L² errors against targets) and `speed` (step times).
     Bench {
-        /// Which benchmark (`accuracy`).
+        #[command(subcommand)]
         which: Benchmark,
-        /// A few steps per problem: checks the pipeline, not the targets.
-        #[arg(long)]
-        quick: bool,
-        /// Run only this problem.
-        #[arg(long)]
-        only: Option<String>,
-        /// Output directory (one run directory per problem, and accuracy.jsonl).
-        #[arg(long, default_value = "runs/bench")]
-        out: PathBuf,
     },
     /// Reproduce the experiments of De Ryck et al. (ICLR 2024) in f64: E1 to E5, or all.
     Reproduce {
@@ -94,10 +85,24 @@ enum Command {
 }
 
 /// The benchmarks of `pinn bench`.
-#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+#[derive(Subcommand)]
 enum Benchmark {
-    /// Relative L² error per benchmark problem against its target.
-    Accuracy,
+    /// Train each benchmark problem (configs/accuracy/) in f64 and write DIR/accuracy.jsonl
+    /// with the relative L² error beside its target.
+    Accuracy {
+        /// A few steps per problem: checks the pipeline, not the targets.
+        #[arg(long)]
+        quick: bool,
+        /// Run only this problem.
+        #[arg(long)]
+        only: Option<String>,
+        /// Output directory (one run directory per problem, and accuracy.jsonl).
+        #[arg(long, default_value = "runs/bench")]
+        out: PathBuf,
+    },
+    /// Time one Adam step (2D Poisson, MLP 2→64×4→1 tanh) per backend, point count and
+    /// thread count, and write DIR/speed.jsonl: the median step time and points per second.
+    Speed(bench_speed::SpeedArgs),
 }
 
 fn main() -> ExitCode {
@@ -129,11 +134,11 @@ fn main() -> ExitCode {
         } => spectrum::run(&config, lambda.unwrap_or(spectrum::Lambda::Config), out)
             .map(|()| train::Exit::Done),
         Command::Bench {
-            which: Benchmark::Accuracy,
-            quick,
-            only,
-            out,
+            which: Benchmark::Accuracy { quick, only, out },
         } => bench::accuracy(&out, quick, only.as_deref()).map(|()| train::Exit::Done),
+        Command::Bench {
+            which: Benchmark::Speed(args),
+        } => bench_speed::run(&args).map(|()| train::Exit::Done),
         Command::Reproduce { experiment, out } => {
             reproduce::run(experiment, &out).map(|()| train::Exit::Done)
         }

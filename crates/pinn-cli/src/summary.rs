@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use pinn_model::backend::{Backend, Dtype};
 use serde::{Deserialize, Serialize};
 
 /// What a run directory's `summary.json` holds.
@@ -12,10 +13,10 @@ pub struct RunSummary {
     pub name: String,
     /// The problem (`[pde] name`).
     pub problem: String,
-    /// `flex`, `ndarray` or `wgpu`.
-    pub backend: String,
-    /// `f32` or `f64`.
-    pub dtype: String,
+    /// The backend it trained on.
+    pub backend: Backend,
+    /// Its float precision.
+    pub dtype: Dtype,
     /// Seed of initialisation and sampling.
     pub seed: u64,
     /// Steps completed.

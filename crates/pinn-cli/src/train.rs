@@ -189,8 +189,8 @@ pub fn execute(config: Config, overrides: Overrides) -> Result<(Exit, RunSummary
     let summary = RunSummary {
         name,
         problem: problem.name.clone(),
-        backend: config.backend.to_string(),
-        dtype: config.dtype.to_string(),
+        backend: config.backend,
+        dtype: config.dtype,
         seed: config.seed,
         steps: outcome.steps,
         final_loss: outcome.loss,

@@ -372,7 +372,11 @@ impl L2Error {
 
     /// `‖u_θ − u*‖₂ / ‖u*‖₂` (absolute error when `u* ≡ 0`).
     pub fn relative<M: Field>(&self, model: &M) -> f64 {
-        let u = model.forward(self.points.clone().detach());
+        // Untracked parameters: no autodiff graph for a pass no backward pass consumes.
+        let u = model
+            .clone()
+            .no_grad()
+            .forward(self.points.clone().detach());
         let u = u.into_data_as::<f64>();
         let diff = u
             .iter::<f64>()

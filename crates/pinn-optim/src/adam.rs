@@ -6,7 +6,7 @@ use pinn_model::Field;
 use serde::{Deserialize, Serialize};
 
 use crate::evaluator::{Evaluator, Terms};
-use crate::stage::StageConfig;
+use crate::stage::{StageConfig, positive};
 use crate::stepper::{Step, Stepper};
 
 /// `[[train.stages]] optimizer = "adam"`.
@@ -55,18 +55,11 @@ impl StageConfig for AdamConfig {
         self.steps = steps;
     }
     fn validate(&self, at: &str) -> Result<(), String> {
-        let lr = self.lr;
-        if !(lr > 0.0 && lr.is_finite()) {
-            return Err(format!(
-                "{at}.lr must be positive (got {lr}); e.g. lr = 1e-3"
-            ));
+        positive(at, "lr", self.lr, "1e-3")?;
+        match self.lr_final {
+            Some(f) => positive(at, "lr_final", f, "1e-4"),
+            None => Ok(()),
         }
-        if let Some(f) = self.lr_final
-            && !(f > 0.0 && f.is_finite())
-        {
-            return Err(format!("{at}.lr_final must be positive (got {f})"));
-        }
-        Ok(())
     }
     fn stepper<M: Field + Sync>(&self) -> Box<dyn Stepper<M>> {
         Box::new(Adam {

@@ -70,7 +70,12 @@ impl Evaluator {
     }
 
     /// The loss terms of `model` (no gradient).
+    ///
+    /// The parameters are detached first ([`Module::no_grad`]): forward passes of tracked
+    /// parameters that no backward pass consumes slowed every later op of burn 0.22's
+    /// autodiff (4096 points on 2 threads: 60–100 ms a pass instead of 14 ms).
     pub fn terms<M: Field + Sync>(&self, model: &M) -> Terms {
+        let model = &model.clone().no_grad();
         let parts = self.map(model, |shard, m| {
             let t = shard.terms(m);
             host_terms(&t.terms)

@@ -24,7 +24,7 @@ use crate::evaluator::{Evaluator, Terms};
 use crate::jacobian::{jacobian_blocks, jvp, residual_vector, supports_probes, vjp};
 use crate::linear::LinearLeastSquares;
 use crate::objective::dot;
-use crate::stage::StageConfig;
+use crate::stage::{StageConfig, positive};
 use crate::stepper::{Flat, Step, Stepper};
 use crate::termination::Termination;
 
@@ -110,12 +110,7 @@ impl StageConfig for GaussNewtonConfig {
         self.steps = steps;
     }
     fn validate(&self, at: &str) -> Result<(), String> {
-        let damping = self.damping;
-        if !(damping > 0.0 && damping.is_finite()) {
-            return Err(format!(
-                "{at}.damping must be positive (got {damping}); e.g. damping = 1e-3"
-            ));
-        }
+        positive(at, "damping", self.damping, "1e-3")?;
         if self.step_sizes.is_empty()
             || self.step_sizes.iter().any(|e| !(*e > 0.0 && e.is_finite()))
         {

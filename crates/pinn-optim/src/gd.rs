@@ -6,7 +6,7 @@ use pinn_model::{Field, params};
 use serde::{Deserialize, Serialize};
 
 use crate::evaluator::{Evaluator, Terms};
-use crate::stage::StageConfig;
+use crate::stage::{StageConfig, positive};
 use crate::stepper::{Step, Stepper};
 
 /// `[[train.stages]] optimizer = "gd"`.
@@ -30,11 +30,7 @@ impl StageConfig for GdConfig {
         self.steps = steps;
     }
     fn validate(&self, at: &str) -> Result<(), String> {
-        let lr = self.lr;
-        if !(lr > 0.0 && lr.is_finite()) {
-            return Err(format!("{at}.lr must be positive (got {lr})"));
-        }
-        Ok(())
+        positive(at, "lr", self.lr, "1e-3")
     }
     fn stepper<M: Field + Sync>(&self) -> Box<dyn Stepper<M>> {
         Box::new(GradientDescent {

@@ -257,9 +257,10 @@ pub fn vjp<M: Field + Sync>(loss: &PinnLoss, model: &M, w: &[f64], threads: usiz
     out
 }
 
-/// `r̃`, every row (values only, no graph kept).
+/// `r̃`, every row (values only: the parameters are detached, no graph is built).
 pub fn residual_vector<M: Field + Sync>(loss: &PinnLoss, model: &M, threads: usize) -> Vec<f64> {
     let chunks = row_chunks(loss, loss.num_rows().div_ceil(threads.max(1)).max(1));
+    let model = &model.clone().no_grad();
     for_each_job(model, &chunks, threads, |m, &rows| {
         to_vec(loss.weighted_rows(m, rows.start, rows.len).1.detach())
     })

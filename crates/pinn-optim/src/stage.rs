@@ -29,6 +29,18 @@ pub trait StageConfig {
     fn stepper<M: Field + Sync>(&self) -> Box<dyn Stepper<M>>;
 }
 
+/// `Ok` when `value` (the field `at.field`) is a positive finite number; otherwise the error
+/// names the field and an example.
+pub(crate) fn positive(at: &str, field: &str, value: f64, example: &str) -> Result<(), String> {
+    if value > 0.0 && value.is_finite() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{at}.{field} must be positive (got {value}); e.g. {field} = {example}"
+        ))
+    }
+}
+
 /// One stage of a schedule, as written in `[[train.stages]]`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "optimizer", rename_all = "snake_case")]

@@ -1,0 +1,102 @@
+//! The training loop's contract with observers and stages: a stage the model cannot run is
+//! refused before the first step, and an observer sees every stage start, every step and the
+//! outcome.
+
+use burn::Tensor;
+use burn::module::{Module, Param};
+use pinn_loss::pde::Poisson;
+use pinn_loss::{PinnLoss, PointsConfig, Sampler};
+use pinn_model::backend::{Backend, Dtype, autodiff_device};
+use pinn_model::init::Seeded;
+use pinn_model::{Activation, Field, Jet, Mlp};
+use pinn_optim::{GaussNewtonSolver, Observer, Outcome, Progress, Stage, TrainSettings, train};
+
+/// An MLP times a trained scalar `s`: a parameter outside every `Dense` layer, so the
+/// matrix-free Gauss–Newton products (which probe `Dense` layers) cannot run on it.
+#[derive(Module, Debug)]
+struct Scaled {
+    mlp: Mlp,
+    s: Param<Tensor<2>>,
+}
+
+impl Field for Scaled {
+    fn input_dim(&self) -> usize {
+        self.mlp.input_dim()
+    }
+    fn forward_jet(&self, x: Jet) -> Jet {
+        self.mlp.forward(x).scale_columns(&self.s.val())
+    }
+}
+
+/// Records what it is shown.
+#[derive(Default)]
+struct Log {
+    stages: Vec<String>,
+    steps: Vec<(usize, String)>,
+    finals: usize,
+}
+
+impl<M> Observer<M> for Log {
+    fn observe_stage(&mut self, index: usize, stage: &Stage) {
+        self.stages.push(format!("{index}:{}", stage.name()));
+    }
+    fn observe(&mut self, p: &Progress<'_>, _: &M) {
+        assert!(p.loss.is_finite());
+        self.steps.push((p.step, p.optimizer.to_string()));
+    }
+    fn observe_final(&mut self, outcome: &Outcome<M>) -> Result<(), String> {
+        assert_eq!(outcome.steps, self.steps.len());
+        self.finals += 1;
+        Ok(())
+    }
+}
+
+fn setup() -> (PinnLoss, Scaled) {
+    let device = autodiff_device(Backend::Flex, Dtype::F64).unwrap();
+    let points = PointsConfig {
+        interior: 32,
+        boundary: 2,
+        sampler: Sampler::Grid,
+    };
+    let loss = PinnLoss::new(&Poisson::new(1).problem("p"), &points, 0, &device).unwrap();
+    let mlp = Mlp::new(1, 6, 1, 1, Activation::Tanh, &mut Seeded::new(0), &device);
+    let s = Param::from_tensor(Tensor::ones([1, 1], &device));
+    (loss, Scaled { mlp, s })
+}
+
+#[test]
+fn a_stage_the_model_cannot_run_is_refused_before_the_first_step() {
+    let (loss, model) = setup();
+    let mut settings = TrainSettings::new(vec![
+        Stage::adam(3, 1e-3),
+        Stage::gauss_newton_with(3, GaussNewtonSolver::Cg),
+    ]);
+    settings.threads = 1;
+    let mut log = Log::default();
+    let err = train(model, &loss, &settings, None, &mut log).unwrap_err();
+    assert!(
+        err.contains("train.stages[1]") && err.contains("cholesky"),
+        "{err}"
+    );
+    assert!(log.stages.is_empty() && log.steps.is_empty() && log.finals == 0);
+}
+
+#[test]
+fn observers_see_stages_steps_and_the_outcome() {
+    let (loss, model) = setup();
+    let mut settings = TrainSettings::new(vec![
+        Stage::adam(3, 1e-3),
+        Stage::lbfgs(2),
+        Stage::gauss_newton(2),
+    ]);
+    settings.threads = 1;
+    let mut log = Log::default();
+    let out = train(model, &loss, &settings, None, &mut log).unwrap();
+    assert_eq!(log.stages, ["0:adam", "1:lbfgs", "2:gauss_newton"]);
+    let steps: Vec<usize> = log.steps.iter().map(|(s, _)| *s).collect();
+    assert_eq!(steps, [1, 2, 3, 4, 5, 6, 7]);
+    assert_eq!(log.steps[3].1, "lbfgs");
+    assert_eq!(log.finals, 1);
+    assert_eq!(out.steps, 7);
+    assert_eq!(out.termination.to_string(), "max_steps");
+}
