@@ -258,3 +258,55 @@ fn quick_accuracy_bench_writes_one_json_line_per_problem() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("poisson2d"));
 }
+
+#[test]
+fn speed_bench_writes_one_json_line_per_measurement() {
+    let dir = scratch("speed");
+    let out = pinn(&[
+        "bench",
+        "speed",
+        "--backends",
+        "flex",
+        "--points",
+        "64,128",
+        "--threads",
+        "1",
+        "--steps",
+        "2",
+        "--profile",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(dir.join("speed.jsonl")).unwrap();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    for (line, points) in lines.iter().zip([64, 128]) {
+        assert_eq!(line["backend"], "flex");
+        assert_eq!(line["interior"], points);
+        assert_eq!(line["n_params"], 12737);
+        let ms = line["ms_per_step"].as_f64().unwrap();
+        assert!(ms > 0.0 && ms.is_finite(), "{line}");
+        assert!(
+            line["profile"]["forward_ms"].as_f64().unwrap() > 0.0,
+            "{line}"
+        );
+    }
+    let bad = pinn(&[
+        "bench",
+        "speed",
+        "--points",
+        "0",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--points"));
+}
