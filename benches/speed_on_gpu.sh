@@ -20,7 +20,8 @@ points=4096,16384,65536,262144
 python3 benches/peers/jax_step.py --points $points --steps 20 >"$work/jax.jsonl"
 python3 benches/peers/torch_step.py --points $points --steps 20 --device cuda >"$work/torch_cuda.jsonl"
 python3 benches/peers/torch_step.py --points 4096 --steps 20 --device cpu >"$work/torch_cpu.jsonl"
-"$pinn" bench speed --backends wgpu --points $points --steps 10 --out "$work/wgpu"
+"$pinn" bench speed --backends wgpu --points $points --steps 20 --out "$work/wgpu"
+"$pinn" bench speed --backends wgpu --points $points --steps 10 --row-chunk 0 --out "$work/wgpu_unchunked"
 "$pinn" bench speed --backends flex --points 4096 --threads 1,2,4,8,16 --steps 20 --out "$work/flex"
 "$pinn" bench speed --backends flex --points 16384,65536,262144 --threads 16 --steps 10 \
   --out "$work/flex_large"

@@ -17,7 +17,7 @@ use burn::tensor::{Device, Distribution};
 use pinn_loss::pde::Poisson;
 use pinn_loss::{PinnLoss, PointsConfig, Sampler};
 use pinn_model::backend::{Backend, Dtype, HAS_WGPU, autodiff_device, default_threads};
-use pinn_model::{Activation, ModelConfig, params};
+use pinn_model::{Activation, Field, ModelConfig, params};
 use pinn_optim::Evaluator;
 use serde::{Deserialize, Serialize};
 
@@ -45,6 +45,10 @@ pub struct SpeedArgs {
     /// use one.
     #[arg(long, value_delimiter = ',')]
     threads: Vec<usize>,
+    /// Points per batch of the dense layers' products (0: all at once; default: the
+    /// backend's, 256 on wgpu, none on the CPU).
+    #[arg(long)]
+    row_chunk: Option<usize>,
     /// Timed steps per measurement (after 3 warm-up steps).
     #[arg(long, default_value_t = 20)]
     steps: usize,
@@ -86,6 +90,9 @@ pub struct SpeedRow {
     pub points_per_s: f64,
     /// Trained parameters.
     pub n_params: usize,
+    /// Points per batch of the dense layers' products (`null`: all at once).
+    #[serde(default)]
+    pub row_chunk: Option<usize>,
     /// With `--profile`: where a step's time goes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile: Option<Profile>,
@@ -143,11 +150,19 @@ pub fn run(args: &SpeedArgs) -> Result<(), String> {
     };
     if args.one {
         let threads = backends[0].loss_threads(Some(cpu_threads[0]));
+        let row_chunk = match args.row_chunk {
+            Some(0) => None,
+            Some(rows) => Some(rows),
+            None => backends[0].row_chunk(),
+        };
         let row = measure(
-            backends[0],
-            args.dtype,
-            args.points[0],
-            threads,
+            Measurement {
+                backend: backends[0],
+                dtype: args.dtype,
+                interior: args.points[0],
+                threads,
+                row_chunk,
+            },
             args.steps,
             args.profile,
         )?;
@@ -177,6 +192,7 @@ pub fn run(args: &SpeedArgs) -> Result<(), String> {
                     .args(["--threads", &threads.to_string()])
                     .args(["--steps", &args.steps.to_string()])
                     .args(args.profile.then_some("--profile"))
+                    .args(args.row_chunk.map(|r| format!("--row-chunk={r}")))
                     .output()
                     .map_err(|e| format!("cannot run {}: {e}", exe.display()))?;
                 let line = String::from_utf8_lossy(&output.stdout);
@@ -216,15 +232,24 @@ pub fn run(args: &SpeedArgs) -> Result<(), String> {
     Ok(())
 }
 
-/// Time `steps` training steps after [`WARMUP`] untimed ones.
-fn measure(
+/// What one measurement runs.
+struct Measurement {
     backend: Backend,
     dtype: Dtype,
     interior: usize,
     threads: usize,
-    steps: usize,
-    profile: bool,
-) -> Result<SpeedRow, String> {
+    row_chunk: Option<usize>,
+}
+
+/// Time `steps` training steps after [`WARMUP`] untimed ones.
+fn measure(m: Measurement, steps: usize, profile: bool) -> Result<SpeedRow, String> {
+    let Measurement {
+        backend,
+        dtype,
+        interior,
+        threads,
+        row_chunk,
+    } = m;
     let device = autodiff_device(backend, dtype)?;
     let problem = Poisson::new(2).problem("poisson2d");
     let points = PointsConfig {
@@ -241,6 +266,11 @@ fn measure(
         hard_constraints: false,
     };
     let mut model = config.init(problem.domain.lo(), problem.domain.hi(), 0, &device)?;
+    if let Some(rows) = row_chunk {
+        model = model
+            .map_layers(&mut |d| d.with_row_chunk(Some(rows)))
+            .expect("an MLP's parameters are all in Dense layers");
+    }
     let n_params = burn::module::Module::num_params(&model);
     let eval = Evaluator::new(&loss, threads);
     let mut optim = AdamConfig::new().with_epsilon(1e-8).init();
@@ -278,6 +308,7 @@ fn measure(
         min_ms: times[0],
         points_per_s: interior as f64 / (ms_per_step * 1e-3),
         n_params,
+        row_chunk,
         profile,
     })
 }

@@ -8,7 +8,7 @@ use burn::module::Module;
 use indicatif::{ProgressBar, ProgressStyle};
 use pinn_loss::Trainable;
 use pinn_model::backend::{Backend, Dtype, autodiff_device};
-use pinn_model::params;
+use pinn_model::{Field, params};
 use pinn_optim::{Observer, Outcome, Progress, Stage, Termination, train};
 use serde_json::json;
 
@@ -157,6 +157,12 @@ pub fn execute(config: Config, overrides: Overrides) -> Result<(Exit, RunSummary
         l2,
     } = config.build(&device)?;
     let n_params = model.num_params();
+    let model = match config.backend.row_chunk() {
+        Some(rows) => model
+            .map_layers(&mut |d| d.with_row_chunk(Some(rows)))
+            .unwrap_or(model),
+        None => model,
+    };
     write_atomic(
         &dir.join("config.toml"),
         toml::to_string(&config)

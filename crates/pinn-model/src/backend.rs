@@ -84,6 +84,17 @@ impl Backend {
         }
     }
 
+    /// Points per batch of the dense layers' products on this backend
+    /// ([`crate::Dense::with_row_chunk`]): on a GPU the backward pass's reductions over all the
+    /// points (weight and bias gradients) otherwise run serially in burn 0.22's kernels;
+    /// `None` on the CPU backends, whose results stay those of the plain products.
+    pub fn row_chunk(self) -> Option<usize> {
+        match self {
+            Self::Wgpu => Some(GPU_ROW_CHUNK),
+            Self::Flex | Self::Ndarray => None,
+        }
+    }
+
     /// Whether `dtype` can run on this backend; the error says what to use instead.
     pub fn supports(self, dtype: Dtype) -> Result<(), String> {
         if self == Self::Wgpu && dtype == Dtype::F64 {
@@ -96,6 +107,9 @@ impl Backend {
         Ok(())
     }
 }
+
+/// Points per batch of the dense layers' products on a GPU ([`Backend::row_chunk`]).
+pub const GPU_ROW_CHUNK: usize = 256;
 
 /// One worker per available core.
 pub fn default_threads() -> usize {

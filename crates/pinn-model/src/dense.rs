@@ -45,6 +45,9 @@ pub struct Dense {
     pub bias: Option<Param<Tensor<2>>>,
     #[module(skip)]
     probe: Option<Probe>,
+    /// Points per batch of [`Jet::linear_by_rows`] (GPU backends), or `None`.
+    #[module(skip)]
+    row_chunk: Option<usize>,
 }
 
 impl Dense {
@@ -60,6 +63,7 @@ impl Dense {
             weight: Param::from_tensor(rng.xavier(inputs, outputs, 1.0, device)),
             bias: bias.then(|| Param::from_tensor(Tensor::zeros([1, outputs], device))),
             probe: None,
+            row_chunk: None,
         }
     }
 
@@ -69,6 +73,7 @@ impl Dense {
             weight: Param::from_tensor(weight),
             bias: bias.map(Param::from_tensor),
             probe: None,
+            row_chunk: None,
         }
     }
 
@@ -91,12 +96,23 @@ impl Dense {
         self
     }
 
+    /// The same layer multiplying `rows` points at a time ([`Jet::linear_by_rows`]; `None`:
+    /// all at once). The same values in another summation order: for GPU backends, whose
+    /// kernels reduce over all the points serially in the backward pass.
+    pub fn with_row_chunk(mut self, rows: Option<usize>) -> Self {
+        self.row_chunk = rows;
+        self
+    }
+
     /// `h W + b` on a jet: `∂z = ∂h W`; a probe adds its per-row perturbation.
     pub fn forward(&self, h: Jet) -> Jet {
         let b = self.bias.as_ref().map(|b| b.val());
         let w = self.weight.val();
         match &self.probe {
-            None => h.linear(&w, b.as_ref()),
+            None => match self.row_chunk {
+                Some(rows) => h.linear_by_rows(&w, b.as_ref(), rows),
+                None => h.linear(&w, b.as_ref()),
+            },
             Some(Probe::Tangent { weight, bias, eps }) => {
                 // z + ε ⊙ (h V + v_b): the tangent enters every stream through `h V`.
                 let tangent = h.clone().linear(weight, bias.as_ref());

@@ -196,6 +196,29 @@ fn quadratic_form(op: &SecondOrder, g: &[Stream]) -> Stream {
     acc
 }
 
+/// `f` applied to `t: [N, k]` viewed as `[N/rows, rows, k]` (whole chunks; the remaining rows
+/// separately), then back to `[N, m]`. Fewer than two whole chunks: `f` on `[1, N, k]`.
+fn by_rows(t: Tensor<2>, rows: usize, f: impl Fn(Tensor<3>) -> Tensor<3>) -> Tensor<2> {
+    let [n, _] = t.dims();
+    let chunks = n.checked_div(rows).unwrap_or(0);
+    let apply = |t: Tensor<2>, c: usize| {
+        let [n, k] = t.dims();
+        let out = f(t.reshape([c, n / c, k]));
+        let [_, _, m] = out.dims();
+        out.reshape([n, m])
+    };
+    if chunks < 2 {
+        return apply(t, 1);
+    }
+    let whole = chunks * rows;
+    let head = apply(t.clone().narrow(0, 0, whole), chunks);
+    if whole == n {
+        return head;
+    }
+    let tail = apply(t.narrow(0, whole, n - whole), 1);
+    Tensor::cat(vec![head, tail], 0)
+}
+
 impl Jet {
     /// The jet of the input coordinates `x` (`[N, d]`): `∂_i x = e_i` for tracked `i`, no
     /// second derivatives.
@@ -328,6 +351,26 @@ impl Jet {
         let mut out = self.map_linear(|t| t.matmul(weight.clone()));
         if let Some(b) = bias {
             out.value = out.value + b.clone();
+        }
+        out
+    }
+
+    /// [`Jet::linear`] with the rows taken `rows` at a time: every stream `[N, in]` is viewed
+    /// as `[N/rows, rows, in]` and multiplied by `W` batch by batch (the bias likewise), so that
+    /// the backward pass's reductions over the points — `∂L/∂W = Σ_i h_iᵀ δ_i` and
+    /// `∂L/∂b = Σ_i δ_i` — become a batched product with inner dimension `rows` and a short sum
+    /// over the batches instead of one product with inner dimension `N`. The same values, in
+    /// another summation order; for GPU backends, whose kernels do not split long reductions.
+    /// Rows beyond the last whole chunk, and jets of fewer than two chunks, go unchunked.
+    pub fn linear_by_rows(self, weight: &Tensor<2>, bias: Option<&Tensor<2>>, rows: usize) -> Self {
+        let [k, m] = weight.dims();
+        let batched = |t3: Tensor<3>| {
+            let [c, _, _] = t3.dims();
+            t3.matmul(weight.clone().unsqueeze::<3>().expand([c, k, m]))
+        };
+        let mut out = self.map_linear(|t| by_rows(t, rows, batched));
+        if let Some(b) = bias {
+            out.value = by_rows(out.value, rows, |t3| t3 + b.clone().unsqueeze());
         }
         out
     }
