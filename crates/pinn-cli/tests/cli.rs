@@ -67,6 +67,20 @@ fn rejects(name: &str, text: &str, extra: &[&str], needles: &[&str]) {
     }
 }
 
+/// After a successful run, the JSON lines of the file it wrote.
+fn json_lines(out: &Output, path: &Path) -> Vec<serde_json::Value> {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
 #[test]
 fn missing_config_file() {
     let out = pinn(&["train", "/nonexistent/config.toml"]);
@@ -226,16 +240,7 @@ fn quick_accuracy_bench_writes_one_json_line_per_problem() {
         "--out",
         dir.to_str().unwrap(),
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = std::fs::read_to_string(dir.join("accuracy.jsonl")).unwrap();
-    let lines: Vec<serde_json::Value> = text
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = json_lines(&out, &dir.join("accuracy.jsonl"));
     assert_eq!(lines.len(), 1);
     let line = &lines[0];
     for key in ["problem", "method", "dtype", "steps", "rel_l2", "wall_s"] {
@@ -277,16 +282,7 @@ fn speed_bench_writes_one_json_line_per_measurement() {
         "--out",
         dir.to_str().unwrap(),
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = std::fs::read_to_string(dir.join("speed.jsonl")).unwrap();
-    let lines: Vec<serde_json::Value> = text
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = json_lines(&out, &dir.join("speed.jsonl"));
     assert_eq!(lines.len(), 2);
     for (line, points) in lines.iter().zip([64, 128]) {
         assert_eq!(line["backend"], "flex");
