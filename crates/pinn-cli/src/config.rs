@@ -118,6 +118,19 @@ impl Config {
 
     /// Cross-field checks; each error names the field and the fix.
     pub fn validate(&self) -> Result<(), String> {
+        if let Some(name) = &self.name
+            && (name.is_empty()
+                || name == "."
+                || name == ".."
+                || name
+                    .chars()
+                    .any(|c| c == '/' || c == '\\' || c.is_control()))
+        {
+            return Err(format!(
+                "name = {name:?} is not a plain name (the run goes to runs/NAME); use letters, \
+                 digits, '-', '_' and '.', or --out DIR"
+            ));
+        }
         self.model.validate()?;
         self.points.validate()?;
         if self.train.stages.is_empty() {
@@ -174,7 +187,8 @@ impl Config {
         self.train.stages.iter().map(Stage::steps).sum()
     }
 
-    /// Scale the schedule to `steps` in total, keeping the stages' proportions.
+    /// Scale the schedule to `steps` in total, keeping the stages' proportions; a stage left
+    /// with no step is dropped.
     pub fn set_total_steps(&mut self, steps: usize) {
         let total = self.total_steps().max(1);
         let n = self.train.stages.len();
@@ -188,5 +202,6 @@ impl Config {
             left -= k.min(left);
             *s = s.clone().with_steps(k);
         }
+        self.train.stages.retain(|s| s.steps() > 0);
     }
 }

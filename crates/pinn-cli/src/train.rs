@@ -188,6 +188,15 @@ pub fn execute(config: Config, overrides: Overrides) -> Result<(Exit, RunSummary
         problem: problem.name.clone(),
     };
     let settings = config.train.settings(config.backend);
+    if let Some(asked) = config.train.threads
+        && asked > settings.threads
+        && config.backend != Backend::Wgpu
+    {
+        eprintln!(
+            "warning: train.threads = {asked} exceeds the {} cores of this machine; using {}",
+            settings.threads, settings.threads
+        );
+    }
     let start = Instant::now();
     let outcome = train(model, &loss, &settings, l2.as_ref(), &mut observer)?;
     let wall_s = start.elapsed().as_secs_f64();

@@ -306,3 +306,60 @@ fn speed_bench_writes_one_json_line_per_measurement() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--points"));
 }
+
+#[test]
+fn run_names_that_are_paths_and_zero_step_stages_are_rejected() {
+    let bad = format!("name = \"../../x\"\n{VALID}");
+    rejects("name-path", &bad, &[], &["name", "plain name"]);
+    let bad = VALID.replace("steps = 10", "steps = 0");
+    rejects(
+        "zero-steps",
+        &bad,
+        &[],
+        &["train.stages[0].steps", "at least 1"],
+    );
+}
+
+#[test]
+fn more_loss_threads_than_cores_is_a_warning() {
+    let dir = scratch("threads");
+    let text = VALID.replace("[train]\n", "[train]\nthreads = 100000\n");
+    let cfg = write_config(&dir, &text);
+    let out_dir = dir.join("out");
+    let out = pinn(&["train", &cfg, "--quiet", "--out", out_dir.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("warning: train.threads = 100000"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn steps_fewer_than_stages_drop_the_empty_stages() {
+    let dir = scratch("few-steps");
+    let text = format!("{VALID}\n[[train.stages]]\noptimizer = \"lbfgs\"\nsteps = 10\n");
+    let cfg = write_config(&dir, &text);
+    let out_dir = dir.join("out");
+    let out = pinn(&[
+        "train",
+        &cfg,
+        "--quiet",
+        "--steps",
+        "1",
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out_dir.join("summary.json")).unwrap())
+            .unwrap();
+    assert_eq!(summary["steps"], 1);
+    let config = std::fs::read_to_string(out_dir.join("config.toml")).unwrap();
+    assert_eq!(config.matches("[[train.stages]]").count(), 1, "{config}");
+    assert!(config.contains("optimizer = \"lbfgs\""), "{config}");
+}

@@ -75,12 +75,15 @@ impl FromStr for Dtype {
 }
 
 impl Backend {
-    /// Worker threads for the loss: `requested`, or one per core; always 1 on a GPU backend,
-    /// whose ops are already parallel (sharding would only add synchronisation).
+    /// Worker threads for the loss: `requested`, at most one per core (more only add
+    /// threads, one shard of points each), or one per core; always 1 on a GPU backend, whose
+    /// ops are already parallel (sharding would only add synchronisation).
     pub fn loss_threads(self, requested: Option<usize>) -> usize {
         match self {
             Self::Wgpu => 1,
-            Self::Flex | Self::Ndarray => requested.unwrap_or_else(default_threads),
+            Self::Flex | Self::Ndarray => {
+                requested.map_or_else(default_threads, |n| n.clamp(1, default_threads()))
+            }
         }
     }
 

@@ -118,7 +118,13 @@ impl Stage {
 
     /// Check the numbers of the `index`-th stage; the error names the field.
     pub fn validate(&self, index: usize) -> Result<(), String> {
-        with_config!(self, c => c.validate(&format!("train.stages[{index}]")))
+        let at = format!("train.stages[{index}]");
+        if self.steps() == 0 {
+            return Err(format!(
+                "{at}.steps must be at least 1 (e.g. steps = 1000), or remove the stage"
+            ));
+        }
+        with_config!(self, c => c.validate(&at))
     }
 
     /// Refuse a model this stage cannot train; the error says what to use instead.
