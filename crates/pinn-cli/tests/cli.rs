@@ -67,6 +67,32 @@ fn rejects(name: &str, text: &str, extra: &[&str], needles: &[&str]) {
     }
 }
 
+/// `pinn train` on `text` with `--quiet --out DIR/out` and `extra`; the output and `DIR/out`.
+fn train_into(name: &str, text: &str, extra: &[&str]) -> (Output, PathBuf) {
+    let dir = scratch(name);
+    let cfg = write_config(&dir, text);
+    let out_dir = dir.join("out");
+    let mut args = vec![
+        "train",
+        cfg.as_str(),
+        "--quiet",
+        "--out",
+        out_dir.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    (pinn(&args), out_dir)
+}
+
+/// The `summary.json` of a successful run.
+fn summary(out: &Output, out_dir: &Path) -> serde_json::Value {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_str(&std::fs::read_to_string(out_dir.join("summary.json")).unwrap()).unwrap()
+}
+
 /// After a successful run, the JSON lines of the file it wrote.
 fn json_lines(out: &Output, path: &Path) -> Vec<serde_json::Value> {
     assert!(
@@ -141,26 +167,8 @@ fn contradictory_weights_and_empty_schedule_are_rejected() {
 
 #[test]
 fn a_short_run_writes_its_directory() {
-    let dir = scratch("short-run");
-    let cfg = write_config(&dir, VALID);
-    let out_dir = dir.join("out");
-    let out = pinn(&[
-        "train",
-        &cfg,
-        "--quiet",
-        "--steps",
-        "10",
-        "--out",
-        out_dir.to_str().unwrap(),
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let summary: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out_dir.join("summary.json")).unwrap())
-            .unwrap();
+    let (out, out_dir) = train_into("short-run", VALID, &["--steps", "10"]);
+    let summary = summary(&out, &out_dir);
     for key in [
         "problem",
         "backend",
@@ -183,15 +191,12 @@ fn a_short_run_writes_its_directory() {
 
 #[test]
 fn blown_up_loss_exits_3_and_keeps_the_checkpoint() {
-    let dir = scratch("nan");
     // Adam moves every parameter by ~lr per step: with lr = 1e30 the output bias reaches 1e30
     // and its square overflows f32 in the boundary term.
     let bad = VALID
         .replace("steps = 10", "steps = 10\nlr = 1e30")
         .replace("eval_every = 5", "eval_every = 1");
-    let cfg = write_config(&dir, &bad);
-    let out_dir = dir.join("out");
-    let out = pinn(&["train", &cfg, "--quiet", "--out", out_dir.to_str().unwrap()]);
+    let (out, out_dir) = train_into("nan", &bad, &[]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "{stderr}");
     assert!(stderr.contains("NaN or infinite"), "{stderr}");
@@ -322,11 +327,8 @@ fn run_names_that_are_paths_and_zero_step_stages_are_rejected() {
 
 #[test]
 fn more_loss_threads_than_cores_is_a_warning() {
-    let dir = scratch("threads");
     let text = VALID.replace("[train]\n", "[train]\nthreads = 100000\n");
-    let cfg = write_config(&dir, &text);
-    let out_dir = dir.join("out");
-    let out = pinn(&["train", &cfg, "--quiet", "--out", out_dir.to_str().unwrap()]);
+    let (out, _) = train_into("threads", &text, &[]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert!(
@@ -337,27 +339,9 @@ fn more_loss_threads_than_cores_is_a_warning() {
 
 #[test]
 fn steps_fewer_than_stages_drop_the_empty_stages() {
-    let dir = scratch("few-steps");
     let text = format!("{VALID}\n[[train.stages]]\noptimizer = \"lbfgs\"\nsteps = 10\n");
-    let cfg = write_config(&dir, &text);
-    let out_dir = dir.join("out");
-    let out = pinn(&[
-        "train",
-        &cfg,
-        "--quiet",
-        "--steps",
-        "1",
-        "--out",
-        out_dir.to_str().unwrap(),
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let summary: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out_dir.join("summary.json")).unwrap())
-            .unwrap();
+    let (out, out_dir) = train_into("few-steps", &text, &["--steps", "1"]);
+    let summary = summary(&out, &out_dir);
     assert_eq!(summary["steps"], 1);
     let config = std::fs::read_to_string(out_dir.join("config.toml")).unwrap();
     assert_eq!(config.matches("[[train.stages]]").count(), 1, "{config}");

@@ -69,13 +69,6 @@ pub struct FourierMlp {
     pub mlp: Mlp,
 }
 
-impl FourierMlp {
-    /// The forward pass on a jet.
-    pub fn forward(&self, x: Jet) -> Jet {
-        self.mlp.forward(self.features.forward(x))
-    }
-}
-
 impl Field for Mlp {
     fn input_dim(&self) -> usize {
         self.inputs
@@ -95,7 +88,7 @@ impl Field for FourierMlp {
         self.features.input_dim()
     }
     fn forward_jet(&self, x: Jet) -> Jet {
-        self.forward(x)
+        self.mlp.forward(self.features.forward(x))
     }
     fn map_layers(&self, f: &mut dyn FnMut(Dense) -> Dense) -> Option<Self> {
         Some(Self {
@@ -114,19 +107,12 @@ pub struct LinearFourier {
     pub head: Dense,
 }
 
-impl LinearFourier {
-    /// The forward pass on a jet.
-    pub fn forward(&self, x: Jet) -> Jet {
-        self.head.forward(self.features.forward(x))
-    }
-}
-
 impl Field for LinearFourier {
     fn input_dim(&self) -> usize {
         self.features.input_dim()
     }
     fn forward_jet(&self, x: Jet) -> Jet {
-        self.forward(x)
+        self.head.forward(self.features.forward(x))
     }
     fn map_layers(&self, f: &mut dyn FnMut(Dense) -> Dense) -> Option<Self> {
         Some(Self {
