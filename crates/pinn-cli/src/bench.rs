@@ -6,8 +6,8 @@ use std::path::Path;
 use pinn_optim::Stage;
 use serde_json::json;
 
-use crate::config::Config;
-use crate::files::write_atomic;
+use pinn_run::Config;
+use pinn_run::files::write_atomic;
 use crate::train::{self, Exit, Overrides};
 
 /// A benchmark problem: its config (compiled in, so the binary runs anywhere) and target.
@@ -110,6 +110,7 @@ pub fn accuracy(out: &Path, quick: bool, only: Option<&str>) -> Result<(), Strin
             Overrides {
                 out: Some(out.join(case.problem)),
                 quiet: true,
+                force: true,
                 ..Overrides::default()
             },
         )?;

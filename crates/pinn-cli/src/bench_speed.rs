@@ -21,7 +21,7 @@ use pinn_model::{Activation, Field, ModelConfig, params};
 use pinn_optim::Evaluator;
 use serde::{Deserialize, Serialize};
 
-use crate::files::write_atomic;
+use pinn_run::files::write_atomic;
 
 /// Boundary points of every measurement (the interior count varies).
 const BOUNDARY: usize = 400;

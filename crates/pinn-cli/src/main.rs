@@ -7,12 +7,12 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod bench;
 mod bench_speed;
-mod config;
-mod files;
+mod memory;
 mod plot;
+mod predict;
 mod reproduce;
+mod run_plots;
 mod spectrum;
-mod summary;
 mod train;
 
 use std::path::PathBuf;
@@ -56,7 +56,33 @@ enum Command {
         /// No progress bar.
         #[arg(long)]
         quiet: bool,
+        /// Replace the run already in the output directory (its files are removed first).
+        #[arg(long)]
+        force: bool,
+        /// Continue the run in this directory from its checkpoint (the config must be the
+        /// run's).
+        #[arg(long, value_name = "RUN_DIR")]
+        resume: Option<PathBuf>,
+        /// Abort the process once this step is reported (tests of resuming).
+        #[arg(long, hide = true)]
+        abort_at: Option<usize>,
     },
+    /// Continue a stopped or killed run from its checkpoint; the result is the one the run
+    /// would have reached uninterrupted.
+    Resume {
+        /// The run directory.
+        run_dir: PathBuf,
+        /// No progress bar.
+        #[arg(long)]
+        quiet: bool,
+        /// Abort the process once this step is reported (tests of resuming).
+        #[arg(long, hide = true)]
+        abort_at: Option<usize>,
+    },
+    /// Evaluate a trained run's model at points read from a CSV or NPY file.
+    Predict(predict::PredictArgs),
+    /// Write a trained run's solution, exact solution and error on a grid (npy, csv or vtk).
+    Export(predict::ExportArgs),
     /// The spectrum of the Gauss–Newton matrix A = J̃ᵀJ̃ at initialisation: κ, and why training is slow.
     Spectrum {
         /// The config.
@@ -116,6 +142,9 @@ fn main() -> ExitCode {
             seed,
             out,
             quiet,
+            force,
+            resume,
+            abort_at,
         } => train::run(
             &config,
             train::Overrides {
@@ -125,8 +154,25 @@ fn main() -> ExitCode {
                 seed,
                 out,
                 quiet,
+                force,
+                abort_at,
+            },
+            resume.as_deref(),
+        ),
+        Command::Resume {
+            run_dir,
+            quiet,
+            abort_at,
+        } => train::resume_run(
+            &run_dir,
+            train::Overrides {
+                quiet,
+                abort_at,
+                ..train::Overrides::default()
             },
         ),
+        Command::Predict(args) => predict::predict(&args).map(|()| train::Exit::Done),
+        Command::Export(args) => predict::export(&args).map(|()| train::Exit::Done),
         Command::Spectrum {
             config,
             lambda,

@@ -1,4 +1,4 @@
-//! Line plots as PNG (plotters, bitmap backend). Text is drawn with a TrueType font read from
+//! Line plots and heat maps as PNG (plotters, bitmap backend). Text is drawn with a TrueType font read from
 //! the system (DejaVu Sans, Debian's `fonts-dejavu-core`) or from `$PINN_FONT`.
 
 use std::path::Path;
@@ -89,8 +89,26 @@ fn tick(v: f64, log: bool) -> String {
     }
 }
 
+/// The temporary file a plot is drawn into before it is renamed to `path` (a `.png`, which the
+/// bitmap backend needs, whose name the run directory's sweep recognises).
+fn temporary(path: &Path) -> std::path::PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(format!(".tmp{}.png", std::process::id()));
+    path.with_file_name(name)
+}
+
 /// Draw `series` into a 900 × 600 PNG at `path` (written through a temporary file).
 pub fn line_plot(path: &Path, axes: &Axes<'_>, series: &[Series]) -> Result<(), String> {
+    line_plot_marked(path, axes, series, &[])
+}
+
+/// [`line_plot`] with dashed vertical lines at the x values of `marks` (stage boundaries).
+pub fn line_plot_marked(
+    path: &Path,
+    axes: &Axes<'_>,
+    series: &[Series],
+    marks: &[f64],
+) -> Result<(), String> {
     font()?;
     let keep = |&(x, y): &(f64, f64)| {
         x.is_finite() && y.is_finite() && (!axes.log_x || x > 0.0) && (!axes.log_y || y > 0.0)
@@ -101,7 +119,7 @@ pub fn line_plot(path: &Path, axes: &Axes<'_>, series: &[Series]) -> Result<(), 
         .collect();
     let (x0, x1) = range(pts.iter().flatten().map(|p| p.0), axes.log_x);
     let (y0, y1) = range(pts.iter().flatten().map(|p| p.1), axes.log_y);
-    let tmp = path.with_extension("tmp.png");
+    let tmp = temporary(path);
     let draw = || -> Result<(), Box<dyn std::error::Error>> {
         let root = BitMapBackend::new(&tmp, (900, 600)).into_drawing_area();
         root.fill(&WHITE)?;
@@ -122,6 +140,14 @@ pub fn line_plot(path: &Path, axes: &Axes<'_>, series: &[Series]) -> Result<(), 
                     .y_label_formatter(&|v| tick(*v, axes.log_y))
                     .label_style(("sans-serif", 16))
                     .draw()?;
+                for &x in marks {
+                    chart.draw_series(DashedLineSeries::new(
+                        [(x, y0), (x, y1)],
+                        6,
+                        4,
+                        BLACK.mix(0.5).stroke_width(1),
+                    ))?;
+                }
                 for (i, (s, p)) in series.iter().zip(&pts).enumerate() {
                     let color = Palette99::pick(i).mix(0.9);
                     chart
@@ -151,6 +177,106 @@ pub fn line_plot(path: &Path, axes: &Axes<'_>, series: &[Series]) -> Result<(), 
         root.present()?;
         Ok(())
     };
-    draw().map_err(|e| format!("cannot draw {}: {e}", path.display()))?;
-    std::fs::rename(&tmp, path).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    finish(draw(), &tmp, path)
+}
+
+/// Rename the drawn temporary file to `path`, or remove it after a failed drawing.
+fn finish(
+    drawn: Result<(), Box<dyn std::error::Error>>,
+    tmp: &Path,
+    path: &Path,
+) -> Result<(), String> {
+    if let Err(e) = drawn {
+        let _ = std::fs::remove_file(tmp);
+        return Err(format!("cannot draw {}: {e}", path.display()));
+    }
+    std::fs::rename(tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(tmp);
+        format!("cannot write {}: {e}", path.display())
+    })
+}
+
+/// One heat map: a title and values on an `nx × ny` grid of `[x0, x1] × [y0, y1]`, row-major
+/// with x fastest.
+pub struct HeatMap {
+    /// Title above the map.
+    pub title: String,
+    /// The values, `nx · ny` of them.
+    pub values: Vec<f64>,
+}
+
+/// Heat maps side by side in one PNG, each with its own colour bar (viridis), sharing the
+/// grid `nx × ny` on `x` × `y` with axis labels `labels`.
+pub fn heat_maps(
+    path: &Path,
+    maps: &[HeatMap],
+    grid: (usize, usize),
+    x: (f64, f64),
+    y: (f64, f64),
+    labels: (&str, &str),
+) -> Result<(), String> {
+    font()?;
+    let (nx, ny) = grid;
+    let tmp = temporary(path);
+    let draw = || -> Result<(), Box<dyn std::error::Error>> {
+        let width = 460 * maps.len() as u32;
+        let root = BitMapBackend::new(&tmp, (width.max(460), 420)).into_drawing_area();
+        root.fill(&WHITE)?;
+        let panels = root.split_evenly((1, maps.len().max(1)));
+        for (map, panel) in maps.iter().zip(&panels) {
+            let (lo, hi) = map
+                .values
+                .iter()
+                .filter(|v| v.is_finite())
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
+            let (lo, hi) = if lo < hi { (lo, hi) } else { (lo - 1.0, lo + 1.0) };
+            let (area, bar) = panel.split_horizontally(panel.dim_in_pixel().0 - 110);
+            let mut chart = ChartBuilder::on(&area)
+                .caption(&map.title, ("sans-serif", 20))
+                .margin(10)
+                .x_label_area_size(40)
+                .y_label_area_size(50)
+                .build_cartesian_2d(x.0..x.1, y.0..y.1)?;
+            chart
+                .configure_mesh()
+                .disable_mesh()
+                .x_desc(labels.0)
+                .y_desc(labels.1)
+                .x_label_formatter(&|v| tick(*v, false))
+                .y_label_formatter(&|v| tick(*v, false))
+                .label_style(("sans-serif", 14))
+                .draw()?;
+            let (dx, dy) = ((x.1 - x.0) / nx as f64, (y.1 - y.0) / ny as f64);
+            chart.draw_series((0..nx * ny).map(|k| {
+                let (i, j) = (k % nx, k / nx);
+                let c = ViridisRGB.get_color_normalized(map.values[k], lo, hi);
+                let x0 = x.0 + i as f64 * dx;
+                let y0 = y.0 + j as f64 * dy;
+                Rectangle::new([(x0, y0), (x0 + dx, y0 + dy)], c.filled())
+            }))?;
+            let mut scale = ChartBuilder::on(&bar)
+                .margin_top(40)
+                .margin_bottom(50)
+                .margin_right(30)
+                .y_label_area_size(64)
+                .build_cartesian_2d(0.0..1.0, lo..hi)?;
+            scale
+                .configure_mesh()
+                .disable_mesh()
+                .disable_x_axis()
+                .y_label_formatter(&|v| format!("{v:.1e}"))
+                .label_style(("sans-serif", 12))
+                .draw()?;
+            let steps = 64;
+            scale.draw_series((0..steps).map(|k| {
+                let a = lo + (hi - lo) * k as f64 / steps as f64;
+                let b = lo + (hi - lo) * (k + 1) as f64 / steps as f64;
+                let c = ViridisRGB.get_color_normalized(0.5 * (a + b), lo, hi);
+                Rectangle::new([(0.0, a), (1.0, b)], c.filled())
+            }))?;
+        }
+        root.present()?;
+        Ok(())
+    };
+    finish(draw(), &tmp, path)
 }

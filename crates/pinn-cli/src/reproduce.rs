@@ -10,7 +10,7 @@ use pinn_model::backend::{Backend, Dtype, autodiff_device};
 use pinn_paper::experiments::{self as paper, LinearSetup, SweepRow};
 use serde_json::json;
 
-use crate::files::write_atomic;
+use pinn_run::files::write_atomic;
 use crate::plot::{Axes, Series, line_plot};
 
 /// An experiment of the paper, or all of them.

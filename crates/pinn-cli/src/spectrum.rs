@@ -8,8 +8,8 @@ use pinn_optim::default_threads;
 use pinn_optim::diagnosis::{BoundaryMultiplier, gauss_newton_spectrum};
 use serde_json::json;
 
-use crate::config::Config;
-use crate::files::write_atomic;
+use pinn_run::Config;
+use pinn_run::files::write_atomic;
 
 /// `--lambda`: the multiplier of every boundary-type weight.
 #[derive(Clone, Copy, Debug)]

@@ -1,7 +1,10 @@
-//! `pinn train`: build the problem and model from a config, train with a progress bar, write
-//! the run directory (`config.toml`, `metrics.csv`, `checkpoint.json`, `summary.json`).
+//! `pinn train` and `pinn resume`: build the problem and model from a config (or from a run's
+//! checkpoint), train with a progress bar, and keep the run directory true at every step:
+//! `config.toml`, `checkpoint.safetensors` then `metrics.csv` on each evaluation step (the
+//! metrics never ahead of the checkpoint), `summary.json` and the plots at the end.
 
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::Instant;
 
 use burn::module::Module;
@@ -9,12 +12,12 @@ use indicatif::{ProgressBar, ProgressStyle};
 use pinn_loss::Trainable;
 use pinn_model::backend::{Backend, Dtype, autodiff_device};
 use pinn_model::{Field, params};
-use pinn_optim::{Observer, Outcome, Progress, Stage, Termination, train};
-use serde_json::json;
+use pinn_optim::{Observer, Outcome, Progress, Stage, Termination, TrainState, resume, train};
+use pinn_run::files::write_atomic;
+use pinn_run::run_dir::{self, CHECKPOINT, CONFIG, METRICS, SUMMARY};
+use pinn_run::{Checkpoint, Config, RunSummary};
 
-use crate::config::Config;
-use crate::files::write_atomic;
-use crate::summary::RunSummary;
+use crate::run_plots;
 
 /// Command-line overrides of a config.
 #[derive(Debug, Default)]
@@ -31,38 +34,47 @@ pub struct Overrides {
     pub out: Option<PathBuf>,
     /// `--quiet`: no progress bar.
     pub quiet: bool,
+    /// `--force`: replace a run already in the output directory.
+    pub force: bool,
+    /// Hidden `--abort-at STEP`: abort the process (as `kill -9` would end it) once step
+    /// `STEP` is reported — for the resume tests.
+    pub abort_at: Option<usize>,
 }
 
 /// How a command ended, for the exit code.
 pub enum Exit {
-    /// Done (for `train`: trained to the end of the schedule, or converged).
+    /// Done (for `train`: trained to the end of the schedule, converged or stopped by a rule).
     Done,
     /// Training stopped on a non-finite loss.
     NonFinite,
 }
 
-/// Writes metrics rows and checkpoints, and drives the progress bar.
+/// Writes checkpoints and metrics rows, and drives the progress bar.
 struct RunObserver {
     dir: PathBuf,
+    config: String,
     bar: ProgressBar,
     csv: String,
     last_checkpoint: Option<usize>,
-    problem: String,
+    abort_at: Option<usize>,
 }
 
 impl RunObserver {
-    fn checkpoint<M: Module>(&mut self, model: &M, step: usize, loss: f64) -> Result<(), String> {
-        let body = json!({
-            "problem": self.problem,
-            "step": step,
-            "loss": loss,
-            "n_params": model.num_params(),
-            "params": params::flatten(model),
-        });
-        write_atomic(
-            &self.dir.join("checkpoint.json"),
-            body.to_string().as_bytes(),
-        )?;
+    fn checkpoint<M: Module>(
+        &mut self,
+        model: &M,
+        step: usize,
+        loss: f64,
+        state: Option<TrainState>,
+    ) -> Result<(), String> {
+        let checkpoint = Checkpoint {
+            config: self.config.clone(),
+            step,
+            loss,
+            params: params::named(model),
+            state,
+        };
+        write_atomic(&self.dir.join(CHECKPOINT), &checkpoint.to_bytes()?)?;
         self.last_checkpoint = Some(step);
         Ok(())
     }
@@ -78,25 +90,32 @@ impl<M: Module> Observer<M> for RunObserver {
         self.bar.set_position(p.step as u64);
         self.bar
             .set_message(format!("{} loss {:.3e}", p.optimizer, p.loss));
-        let Some(rel) = p.rel_l2 else { return };
-        if self.csv.is_empty() {
-            let names: Vec<&str> = p.terms.iter().map(|(n, _)| n.as_str()).collect();
-            self.csv = format!("step,optimizer,{},loss,rel_l2\n", names.join(","));
+        if let Some(state) = &p.state {
+            if self.csv.is_empty() {
+                let names: Vec<&str> = p.terms.iter().map(|(n, _)| n.as_str()).collect();
+                self.csv = format!("step,optimizer,{},loss,rel_l2\n", names.join(","));
+            }
+            let values: Vec<String> = p.terms.iter().map(|(_, v)| format!("{v:e}")).collect();
+            let rel = p.rel_l2.map_or(String::new(), |r| format!("{r:e}"));
+            self.csv.push_str(&format!(
+                "{},{},{},{:e},{rel}\n",
+                p.step,
+                p.optimizer,
+                values.join(","),
+                p.loss,
+            ));
+            // The checkpoint first: the metrics never describe a step the checkpoint has not
+            // reached. A write error does not stop training: the next evaluation step tries
+            // again.
+            let written = self
+                .checkpoint(model, p.step, p.loss, Some(state.clone()))
+                .and_then(|()| write_atomic(&self.dir.join(METRICS), self.csv.as_bytes()));
+            if let Err(e) = written {
+                self.bar.println(format!("warning: {e}"));
+            }
         }
-        let values: Vec<String> = p.terms.iter().map(|(_, v)| format!("{v:e}")).collect();
-        self.csv.push_str(&format!(
-            "{},{},{},{:e},{:e}\n",
-            p.step,
-            p.optimizer,
-            values.join(","),
-            p.loss,
-            rel
-        ));
-        // A write error does not stop training: the next evaluation step tries again.
-        let written = write_atomic(&self.dir.join("metrics.csv"), self.csv.as_bytes())
-            .and_then(|()| self.checkpoint(model, p.step, p.loss));
-        if let Err(e) = written {
-            self.bar.println(format!("warning: {e}"));
+        if self.abort_at == Some(p.step) {
+            std::process::abort();
         }
     }
 
@@ -106,14 +125,32 @@ impl<M: Module> Observer<M> for RunObserver {
         self.bar.finish_and_clear();
         match outcome.termination {
             Termination::NonFinite { .. } => Ok(()),
-            _ => self.checkpoint(&outcome.model, outcome.steps, outcome.loss),
+            _ => self.checkpoint(
+                &outcome.model,
+                outcome.steps,
+                outcome.loss,
+                outcome.state.clone(),
+            ),
         }
     }
 }
 
-/// Run `pinn train`.
-pub fn run(config_path: &Path, overrides: Overrides) -> Result<Exit, String> {
-    execute(Config::load(config_path)?, overrides).map(|(end, _)| end)
+/// Run `pinn train CONFIG`, or with `resume`, continue the run in that directory under the
+/// same config.
+pub fn run(config_path: &Path, overrides: Overrides, resume: Option<&Path>) -> Result<Exit, String> {
+    let config = Config::load(config_path)?;
+    match resume {
+        None => execute(config, overrides).map(|(end, _)| end),
+        Some(dir) => {
+            let asked = apply(config, &overrides)?;
+            continue_run(dir, Some(asked), overrides).map(|(end, _)| end)
+        }
+    }
+}
+
+/// Run `pinn resume RUN_DIR`.
+pub fn resume_run(dir: &Path, overrides: Overrides) -> Result<Exit, String> {
+    continue_run(dir, None, overrides).map(|(end, _)| end)
 }
 
 /// `config` with the command-line overrides, checked again.
@@ -137,18 +174,64 @@ fn apply(mut config: Config, o: &Overrides) -> Result<Config, String> {
     Ok(config)
 }
 
-/// Train `config` with the overrides; the run directory gets `config.toml`, `metrics.csv`,
-/// `checkpoint.json` and `summary.json`, whose contents are also returned.
+/// Train `config` with the overrides into a fresh run directory; returns how it ended and
+/// the summary it wrote.
 pub fn execute(config: Config, overrides: Overrides) -> Result<(Exit, RunSummary), String> {
     let config = apply(config, &overrides)?;
+    crate::memory::check(&config)?;
     let name = config.name.clone().unwrap_or_else(|| "run".into());
     let dir = overrides
         .out
         .clone()
         .unwrap_or_else(|| Path::new("runs").join(&name));
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| format!("cannot create output directory {}: {e}", dir.display()))?;
+    run_dir::prepare(&dir, overrides.force)?;
+    let device = autodiff_device(config.backend, config.dtype)?;
+    let trainable = config.build(&device)?;
+    let text = toml::to_string(&config).map_err(|e| e.to_string())?;
+    write_atomic(&dir.join(CONFIG), text.as_bytes())?;
+    train_in(&dir, &config, text, trainable, None, String::new(), &overrides)
+}
 
+/// Continue the run in `dir` from its checkpoint; `asked`, the config given with `--resume`,
+/// must be the run's (its name aside).
+fn continue_run(
+    dir: &Path,
+    asked: Option<Config>,
+    overrides: Overrides,
+) -> Result<(Exit, RunSummary), String> {
+    let path = dir.join(CHECKPOINT);
+    let bytes = std::fs::read(&path).map_err(|e| {
+        format!(
+            "cannot resume: {}: {e}; a run writes its checkpoint at its first evaluation step",
+            path.display()
+        )
+    })?;
+    let checkpoint =
+        Checkpoint::from_bytes(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+    let config = Config::parse(&checkpoint.config, &path.display().to_string(), None)?;
+    if let Some(asked) = &asked {
+        let differ = differing_keys(&config, asked)?;
+        if !differ.is_empty() {
+            return Err(format!(
+                "--resume {}: the config differs from the run's in {}; resume with the run's \
+                 own config (pinn resume {}) or start a new run",
+                dir.display(),
+                differ.join(", "),
+                dir.display()
+            ));
+        }
+    }
+    if overrides.steps.is_some() || overrides.seed.is_some() {
+        return Err("--steps and --seed cannot change a resumed run; start a new run".into());
+    }
+    let state = checkpoint.state.clone().ok_or_else(|| {
+        format!(
+            "{} holds no state to continue from (the run stopped on a non-finite loss); start \
+             a new run with a lower learning rate",
+            path.display()
+        )
+    })?;
+    run_dir::sweep_temporaries(dir);
     let device = autodiff_device(config.backend, config.dtype)?;
     let Trainable {
         problem,
@@ -156,6 +239,117 @@ pub fn execute(config: Config, overrides: Overrides) -> Result<(Exit, RunSummary
         model,
         l2,
     } = config.build(&device)?;
+    let model = params::load_named(model, &checkpoint.params)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let csv = std::fs::read_to_string(dir.join(METRICS)).unwrap_or_default();
+    let csv = run_dir::metrics_through(&csv, state.steps_before);
+    write_atomic(&dir.join(METRICS), csv.as_bytes())?;
+    let trainable = Trainable {
+        problem,
+        loss,
+        model,
+        l2,
+    };
+    train_in(
+        dir,
+        &config,
+        checkpoint.config.clone(),
+        trainable,
+        Some(state),
+        csv,
+        &overrides,
+    )
+}
+
+/// The dotted keys whose values differ between two configs, aside from the run name and the
+/// stopping rules (`train.time_limit`, `train.target`), which a resumed run may change.
+fn differing_keys(a: &Config, b: &Config) -> Result<Vec<String>, String> {
+    fn flatten(prefix: &str, v: &toml::Value, out: &mut Vec<(String, toml::Value)>) {
+        match v {
+            toml::Value::Table(t) => {
+                for (k, v) in t {
+                    let key = if prefix.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{prefix}.{k}")
+                    };
+                    flatten(&key, v, out);
+                }
+            }
+            toml::Value::Array(items) => {
+                for (i, v) in items.iter().enumerate() {
+                    flatten(&format!("{prefix}[{i}]"), v, out);
+                }
+                if items.is_empty() {
+                    out.push((prefix.to_string(), v.clone()));
+                }
+            }
+            _ => out.push((prefix.to_string(), v.clone())),
+        }
+    }
+    let value = |c: &Config| {
+        let mut c = c.clone();
+        c.name = None;
+        c.train.time_limit = None;
+        c.train.target = Default::default();
+        toml::Value::try_from(c).map_err(|e| e.to_string())
+    };
+    let (mut fa, mut fb) = (Vec::new(), Vec::new());
+    flatten("", &value(a)?, &mut fa);
+    flatten("", &value(b)?, &mut fb);
+    let mut keys: Vec<String> = fa
+        .iter()
+        .chain(&fb)
+        .map(|(k, _)| k.clone())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    keys.retain(|k| {
+        let find = |f: &[(String, toml::Value)]| f.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone());
+        find(&fa) != find(&fb)
+    });
+    Ok(keys)
+}
+
+/// The run directory being written, for the Ctrl-C handler.
+static RUN_DIR: Mutex<Option<PathBuf>> = Mutex::new(None);
+
+/// On Ctrl-C: remove temporary files of interrupted writes, say where the checkpoint is, exit
+/// 130. Installed once per process.
+fn on_interrupt(dir: &Path) {
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    *RUN_DIR.lock().unwrap_or_else(|e| e.into_inner()) = Some(dir.to_path_buf());
+    INSTALLED.call_once(|| {
+        let _ = ctrlc::set_handler(|| {
+            if let Some(dir) = RUN_DIR.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+                run_dir::sweep_temporaries(dir);
+                eprintln!(
+                    "\ninterrupted; continue from the last checkpoint with `pinn resume {}`",
+                    dir.display()
+                );
+            }
+            std::process::exit(130);
+        });
+    });
+}
+
+/// Train in `dir`, from the start or from `state`, with `csv` the metrics so far.
+fn train_in(
+    dir: &Path,
+    config: &Config,
+    config_text: String,
+    trainable: Trainable,
+    state: Option<TrainState>,
+    csv: String,
+    overrides: &Overrides,
+) -> Result<(Exit, RunSummary), String> {
+    let Trainable {
+        problem,
+        loss,
+        model,
+        l2,
+    } = trainable;
+    on_interrupt(dir);
     let n_params = model.num_params();
     let model = match config.backend.row_chunk() {
         Some(rows) => model
@@ -163,13 +357,6 @@ pub fn execute(config: Config, overrides: Overrides) -> Result<(Exit, RunSummary
             .unwrap_or(model),
         None => model,
     };
-    write_atomic(
-        &dir.join("config.toml"),
-        toml::to_string(&config)
-            .map_err(|e| e.to_string())?
-            .as_bytes(),
-    )?;
-
     let bar = if overrides.quiet {
         ProgressBar::hidden()
     } else {
@@ -180,12 +367,14 @@ pub fn execute(config: Config, overrides: Overrides) -> Result<(Exit, RunSummary
             .expect("valid template")
             .progress_chars("=> "),
     );
+    let resumed_from = state.as_ref().map(|s| s.steps_before);
     let mut observer = RunObserver {
-        dir: dir.clone(),
+        dir: dir.to_path_buf(),
+        config: config_text,
         bar,
-        csv: String::new(),
-        last_checkpoint: None,
-        problem: problem.name.clone(),
+        csv,
+        last_checkpoint: resumed_from,
+        abort_at: overrides.abort_at,
     };
     let settings = config.train.settings(config.backend);
     if let Some(asked) = config.train.threads
@@ -198,11 +387,15 @@ pub fn execute(config: Config, overrides: Overrides) -> Result<(Exit, RunSummary
         );
     }
     let start = Instant::now();
-    let outcome = train(model, &loss, &settings, l2.as_ref(), &mut observer)?;
+    let outcome = match state {
+        None => train(model, &loss, &settings, l2.as_ref(), &mut observer)?,
+        Some(state) => resume(model, &loss, &settings, l2.as_ref(), &mut observer, state)?,
+    };
     let wall_s = start.elapsed().as_secs_f64();
+    let trained = outcome.steps - resumed_from.unwrap_or(0);
 
     let summary = RunSummary {
-        name,
+        name: config.name.clone().unwrap_or_else(|| "run".into()),
         problem: problem.name.clone(),
         backend: config.backend,
         dtype: config.dtype,
@@ -212,27 +405,31 @@ pub fn execute(config: Config, overrides: Overrides) -> Result<(Exit, RunSummary
         terms: outcome.terms.iter().cloned().collect(),
         rel_l2: outcome.rel_l2,
         wall_s,
-        ms_per_step: 1e3 * wall_s / outcome.steps.max(1) as f64,
+        ms_per_step: 1e3 * wall_s / trained.max(1) as f64,
         n_params,
         termination: outcome.termination.to_string(),
         weights: outcome.weights.iter().cloned().collect(),
+        resumed_from,
     };
     write_atomic(
-        &dir.join("summary.json"),
+        &dir.join(SUMMARY),
         serde_json::to_string_pretty(&summary)
             .map_err(|e| e.to_string())?
             .as_bytes(),
     )?;
+    let device = autodiff_device(config.backend, config.dtype)?;
+    if let Err(e) = run_plots::write(dir, &observer.csv, &problem, &outcome.model, &device) {
+        eprintln!("warning: no plots: {e}");
+    }
     if let Termination::NonFinite { term, step } = &outcome.termination {
-        let kept =
-            observer
-                .last_checkpoint
-                .map_or("no checkpoint was written yet".to_string(), |s| {
-                    format!(
-                        "kept the checkpoint of step {s} in {}",
-                        dir.join("checkpoint.json").display()
-                    )
-                });
+        let kept = observer
+            .last_checkpoint
+            .map_or("no checkpoint was written yet".to_string(), |s| {
+                format!(
+                    "kept the checkpoint of step {s} in {}",
+                    dir.join(CHECKPOINT).display()
+                )
+            });
         eprintln!(
             "error: the `{term}` loss term became NaN or infinite at step {step}; training \
              stopped and {kept}. Lower the learning rate or the term's weight."
@@ -240,7 +437,7 @@ pub fn execute(config: Config, overrides: Overrides) -> Result<(Exit, RunSummary
         return Ok((Exit::NonFinite, summary));
     }
     if !overrides.quiet {
-        print_result(&summary, &dir);
+        print_result(&summary, dir);
     }
     Ok((Exit::Done, summary))
 }
@@ -248,8 +445,13 @@ pub fn execute(config: Config, overrides: Overrides) -> Result<(Exit, RunSummary
 /// The one-line result of a run.
 fn print_result(s: &RunSummary, dir: &Path) {
     let rel = s.rel_l2.map_or("n/a".to_string(), |r| format!("{r:.3e}"));
+    let stop = match s.termination.as_str() {
+        "time_limit" => " (time limit)",
+        "target_reached" => " (target reached)",
+        _ => "",
+    };
     println!(
-        "{}: rel. L2 error {rel}, loss {:.3e}, {} steps in {:.1} s ({:.1} ms/step, {}/{}), {} parameters -> {}",
+        "{}: rel. L2 error {rel}, loss {:.3e}, {} steps{stop} in {:.1} s ({:.1} ms/step, {}/{}), {} parameters -> {}",
         s.problem,
         s.final_loss,
         s.steps,

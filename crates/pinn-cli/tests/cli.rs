@@ -186,7 +186,7 @@ fn a_short_run_writes_its_directory() {
     let metrics = std::fs::read_to_string(out_dir.join("metrics.csv")).unwrap();
     assert!(metrics.starts_with("step,optimizer,residual,boundary,loss,rel_l2"));
     assert_eq!(metrics.lines().count(), 3, "rows at steps 5 and 10");
-    assert!(out_dir.join("checkpoint.json").exists());
+    assert!(out_dir.join("checkpoint.safetensors").exists());
 }
 
 #[test]
@@ -202,10 +202,16 @@ fn blown_up_loss_exits_3_and_keeps_the_checkpoint() {
     assert!(stderr.contains("NaN or infinite"), "{stderr}");
     assert!(stderr.contains("loss term"), "{stderr}");
     assert!(stderr.contains("kept the checkpoint of step 1"), "{stderr}");
-    let ck: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out_dir.join("checkpoint.json")).unwrap())
-            .unwrap();
-    assert!(ck["loss"].as_f64().unwrap().is_finite());
+    // The checkpoint of step 1 (a finite loss) is kept: the model loads and predicts.
+    let points = out_dir.with_file_name("points.csv");
+    std::fs::write(&points, "0.5,0.5\n").unwrap();
+    let predicted = pinn(&[
+        "predict",
+        out_dir.to_str().unwrap(),
+        "--points",
+        points.to_str().unwrap(),
+    ]);
+    assert!(predicted.status.success(), "{}", String::from_utf8_lossy(&predicted.stderr));
 }
 
 #[test]

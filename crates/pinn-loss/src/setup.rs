@@ -85,6 +85,29 @@ impl Setup {
     /// with `precondition = true` are scaled by the residual's symbol. Errors name the field.
     pub fn build(&self, device: &Device) -> Result<Trainable, String> {
         let problem = &self.problem;
+        let (model, trained) = self.model_and_trained_problem(device)?;
+        let loss = PinnLoss::new(&trained, &self.points, self.seed, device)?;
+        let l2 = L2Error::on_grid(problem, self.eval_grid, device);
+        Ok(Trainable {
+            problem: problem.clone(),
+            loss,
+            model,
+            l2,
+        })
+    }
+
+    /// The model at initialisation alone (no points are sampled), e.g. to load trained
+    /// parameters into.
+    pub fn model_at_init(&self, device: &Device) -> Result<Constrained<Model>, String> {
+        self.model_and_trained_problem(device).map(|(model, _)| model)
+    }
+
+    /// The model under the chosen ansatz and the problem whose conditions the loss penalises.
+    fn model_and_trained_problem(
+        &self,
+        device: &Device,
+    ) -> Result<(Constrained<Model>, Problem), String> {
+        let problem = &self.problem;
         let (lo, hi) = (problem.domain.lo(), problem.domain.hi());
         let symbol = |w: &[f64]| problem.residual.symbol(w);
         let (ansatz, trained) = if self.model.hard_constraints {
@@ -98,13 +121,6 @@ impl Setup {
         let model = self
             .model
             .init_constrained(ansatz, lo, hi, self.seed, device, &symbol)?;
-        let loss = PinnLoss::new(&trained, &self.points, self.seed, device)?;
-        let l2 = L2Error::on_grid(problem, self.eval_grid, device);
-        Ok(Trainable {
-            problem: problem.clone(),
-            loss,
-            model,
-            l2,
-        })
+        Ok((model, trained))
     }
 }

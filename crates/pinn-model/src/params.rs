@@ -82,3 +82,102 @@ pub fn unflatten<M: Module>(model: M, theta: &[f64]) -> M {
         offset: 0,
     })
 }
+
+/// One parameter tensor of a model: its module path (`layers.0.weight`), shape, burn
+/// [`ParamId`](burn::module::ParamId) and values, in the module's visiting order. What a
+/// checkpoint stores, so that a model is only ever loaded into one of the same structure.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NamedParam {
+    /// The module path, components joined by `.`.
+    pub name: String,
+    /// The tensor's shape.
+    pub shape: Vec<usize>,
+    /// burn's parameter id (optimizer states are keyed by it).
+    pub id: u64,
+    /// The values, row-major, as `f64`.
+    pub values: Vec<f64>,
+}
+
+struct Named<'a> {
+    path: Vec<String>,
+    out: &'a mut Vec<NamedParam>,
+}
+
+impl ModuleVisitor for Named<'_> {
+    fn enter_module(&mut self, name: &str, _container_type: &str) {
+        self.path.push(name.to_string());
+    }
+
+    fn exit_module(&mut self, _name: &str, _container_type: &str) {
+        self.path.pop();
+    }
+
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        let t = param.val();
+        self.out.push(NamedParam {
+            name: self.path.join("."),
+            shape: t.shape().to_vec(),
+            id: param.id.val(),
+            values: t.into_data_as::<f64>().iter::<f64>().collect(),
+        });
+    }
+}
+
+/// The parameters of `model` with their paths, shapes and ids.
+pub fn named<M: Module>(model: &M) -> Vec<NamedParam> {
+    let mut out = Vec::new();
+    model.visit(&mut Named {
+        path: Vec::new(),
+        out: &mut out,
+    });
+    out
+}
+
+struct Restore<'a> {
+    src: std::slice::Iter<'a, NamedParam>,
+}
+
+impl ModuleMapper for Restore<'_> {
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        let saved = self.src.next().expect("the structure was checked");
+        let t = param.val();
+        let tracked = t.is_require_grad();
+        let fresh = Tensor::from_data(
+            TensorData::new(saved.values.clone(), t.shape()),
+            &t.device(),
+        );
+        let fresh = if tracked { fresh.require_grad() } else { fresh };
+        Param::initialized(burn::module::ParamId::from(saved.id), fresh)
+    }
+}
+
+/// `model` with the parameters (values and ids) of `saved`, which must have the same paths and
+/// shapes in the same order; otherwise an error names the first difference. A model of another
+/// structure is refused even when its parameter count is the same.
+pub fn load_named<M: Module>(model: M, saved: &[NamedParam]) -> Result<M, String> {
+    let own = named(&model);
+    if own.len() != saved.len() {
+        return Err(format!(
+            "the saved model has {} parameter tensors, this model {}",
+            saved.len(),
+            own.len()
+        ));
+    }
+    for (o, s) in own.iter().zip(saved) {
+        if o.name != s.name || o.shape != s.shape {
+            return Err(format!(
+                "saved parameter `{}` has shape {:?}, this model's `{}` has {:?}",
+                s.name, s.shape, o.name, o.shape
+            ));
+        }
+        if s.values.len() != o.values.len() {
+            return Err(format!(
+                "saved parameter `{}` has {} values for shape {:?}",
+                s.name,
+                s.values.len(),
+                s.shape
+            ));
+        }
+    }
+    Ok(model.map(&mut Restore { src: saved.iter() }))
+}

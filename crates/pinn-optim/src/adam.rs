@@ -1,12 +1,16 @@
 //! Adam (Kingma & Ba, ICLR 2015), burn's implementation with `ε = 10⁻⁸`, and a geometric
 //! learning-rate decay over the stage: `η_k = η₀ (η_final/η₀)^{k/K}` at step `k` of `K`.
 
-use burn::optim::{AdamConfig as BurnAdamConfig, GradientsParams, ModuleOptimizer};
+use burn::optim::{
+    AdamConfig as BurnAdamConfig, GradientsParams, ModuleOptimizer, OptimizerRecord,
+};
+use burn::tensor::Bytes;
 use pinn_model::Field;
 use serde::{Deserialize, Serialize};
 
 use crate::evaluator::{Evaluator, Terms};
 use crate::stage::{StageConfig, positive};
+use crate::state::StepperState;
 use crate::stepper::{Step, Stepper};
 
 /// `[[train.stages]] optimizer = "adam"`.
@@ -109,5 +113,27 @@ impl<M: Field + Sync> Stepper<M> for Adam {
             terms,
             end: None,
         }
+    }
+
+    /// `k` and burn's record of the moments and their step count (keyed by parameter id).
+    fn save(&self) -> Result<StepperState, String> {
+        let record = self
+            .optim
+            .to_record()
+            .into_bytes()
+            .map_err(|e| format!("cannot serialise the Adam moments: {e:?}"))?;
+        let mut state = StepperState::default();
+        state.scalars.insert("k".into(), self.k as f64);
+        state.bytes.insert("moments".into(), record.to_vec());
+        Ok(state)
+    }
+
+    fn restore(&mut self, state: StepperState, _model: &M) -> Result<(), String> {
+        let bytes = Bytes::from_bytes_vec(state.byte_string("moments")?.to_vec());
+        let record = OptimizerRecord::from_bytes(bytes)
+            .map_err(|e| format!("the saved Adam moments are unreadable: {e:?}"))?;
+        self.optim = self.optim.clone().load_record(record);
+        self.k = state.count("k")?;
+        Ok(())
     }
 }

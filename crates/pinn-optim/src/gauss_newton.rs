@@ -25,6 +25,7 @@ use crate::jacobian::{jacobian_blocks, jvp, residual_vector, supports_probes, vj
 use crate::linear::LinearLeastSquares;
 use crate::objective::dot;
 use crate::stage::{StageConfig, positive};
+use crate::state::StepperState;
 use crate::stepper::{Flat, Step, Stepper};
 use crate::termination::Termination;
 
@@ -417,6 +418,22 @@ impl<M: Field + Sync> Stepper<M> for GaussNewtonStepper {
         let terms = eval.terms(&model);
         let end = (status == GaussNewtonStatus::Stalled).then_some(Termination::Stalled);
         Step { model, terms, end }
+    }
+
+    /// The damping `μ` (once set) and its growth factor `ν`.
+    fn save(&self) -> Result<StepperState, String> {
+        let mut state = StepperState::default();
+        if let Some(mu) = self.state.mu {
+            state.scalars.insert("mu".into(), mu);
+        }
+        state.scalars.insert("nu".into(), self.state.nu);
+        Ok(state)
+    }
+
+    fn restore(&mut self, state: StepperState, _model: &M) -> Result<(), String> {
+        self.state.mu = state.scalars.get("mu").copied();
+        self.state.nu = state.scalar("nu")?;
+        Ok(())
     }
 }
 

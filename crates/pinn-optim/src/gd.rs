@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::evaluator::{Evaluator, Terms};
 use crate::stage::{StageConfig, positive};
+use crate::state::StepperState;
 use crate::stepper::{Step, Stepper};
 
 /// `[[train.stages]] optimizer = "gd"`.
@@ -78,5 +79,17 @@ impl<M: Field + Sync> Stepper<M> for GradientDescent {
             terms,
             end: None,
         }
+    }
+
+    /// `θ` in f64 (an f32 model rounds it).
+    fn save(&self) -> Result<StepperState, String> {
+        let mut state = StepperState::default();
+        state.vectors.insert("theta".into(), self.theta.clone());
+        Ok(state)
+    }
+
+    fn restore(&mut self, state: StepperState, _model: &M) -> Result<(), String> {
+        self.theta = state.vector("theta")?.to_vec();
+        Ok(())
     }
 }

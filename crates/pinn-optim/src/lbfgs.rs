@@ -14,6 +14,7 @@ use crate::evaluator::{Evaluator, Terms, total};
 use crate::line_search::StrongWolfe;
 use crate::objective::{Objective, axpy, dot};
 use crate::stage::StageConfig;
+use crate::state::StepperState;
 use crate::stepper::{Flat, Step, Stepper, finite_or_infinity};
 use crate::termination::Termination;
 
@@ -240,6 +241,41 @@ impl<M: Field + Sync> Stepper<M> for LbfgsStepper {
             LbfgsStatus::LineSearchFailed => Some(Termination::LineSearchFailed),
         };
         Step { model, terms, end }
+    }
+
+    /// The iterate, its value and gradient, and the pairs `(s_i, y_i)` oldest first.
+    fn save(&self) -> Result<StepperState, String> {
+        let lbfgs = self.state.as_ref().ok_or("L-BFGS was not started")?;
+        let mut state = StepperState::default();
+        state.scalars.insert("value".into(), lbfgs.value);
+        state
+            .scalars
+            .insert("pairs".into(), lbfgs.pairs.len() as f64);
+        state.vectors.insert("theta".into(), lbfgs.theta.clone());
+        state.vectors.insert("grad".into(), lbfgs.grad.clone());
+        for (i, (s, y, _)) in lbfgs.pairs.iter().enumerate() {
+            state.vectors.insert(format!("s{i}"), s.clone());
+            state.vectors.insert(format!("y{i}"), y.clone());
+        }
+        Ok(state)
+    }
+
+    /// `ρ_i = 1 / s_iᵀy_i` is recomputed, with the same summation as when the pair was made.
+    fn restore(&mut self, state: StepperState, _model: &M) -> Result<(), String> {
+        let mut lbfgs = Lbfgs::at(
+            self.config.clone(),
+            state.vector("theta")?.to_vec(),
+            state.scalar("value")?,
+            state.vector("grad")?.to_vec(),
+        );
+        for i in 0..state.count("pairs")? {
+            let s = state.vector(&format!("s{i}"))?.to_vec();
+            let y = state.vector(&format!("y{i}"))?.to_vec();
+            let rho = 1.0 / dot(&s, &y);
+            lbfgs.pairs.push_back((s, y, rho));
+        }
+        self.state = Some(lbfgs);
+        Ok(())
     }
 }
 

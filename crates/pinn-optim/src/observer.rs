@@ -3,6 +3,7 @@
 
 use crate::evaluator::Terms;
 use crate::stage::Stage;
+use crate::state::TrainState;
 use crate::termination::Termination;
 
 /// What an observer sees after each reported step.
@@ -20,6 +21,9 @@ pub struct Progress<'a> {
     pub loss: f64,
     /// Relative L² error, on evaluation steps.
     pub rel_l2: Option<f64>,
+    /// On evaluation steps, the state [`crate::resume`] continues from with the reported
+    /// model.
+    pub state: Option<TrainState>,
 }
 
 /// The result of training.
@@ -39,6 +43,9 @@ pub struct Outcome<M> {
     pub rel_l2: Option<f64>,
     /// The final weights of the boundary-type terms.
     pub weights: Vec<(String, f64)>,
+    /// The state to continue from with the returned model ([`crate::resume`]): past the
+    /// last stage when the schedule ran to its end; `None` after a non-finite loss.
+    pub state: Option<TrainState>,
 }
 
 /// Receives progress (logging, progress bars, checkpoints).

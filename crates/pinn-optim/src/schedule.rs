@@ -1,6 +1,10 @@
 //! What [`crate::train`] runs: the stages, the evaluation cadence, the worker threads and the
 //! choice of loss weights.
 
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
 use crate::balance::Balance;
 use crate::stage::Stage;
 
@@ -16,6 +20,23 @@ pub struct TrainSettings {
     pub threads: usize,
     /// How the weights of the boundary-type terms are chosen (none: as configured).
     pub balance: Option<Balance>,
+    /// Stop after the step during which this much wall time has passed.
+    pub time_limit: Option<Duration>,
+    /// Stop at the first reported step that reaches a target.
+    pub target: Target,
+}
+
+/// Early stopping: training ends at the first reported step whose loss, or whose relative L²
+/// error (on evaluation steps), is at most its target.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Target {
+    /// Stop once `L(θ) ≤ loss`.
+    #[serde(default)]
+    pub loss: Option<f64>,
+    /// Stop once the relative L² error is at most `rel_l2`.
+    #[serde(default)]
+    pub rel_l2: Option<f64>,
 }
 
 impl TrainSettings {
@@ -27,6 +48,8 @@ impl TrainSettings {
             eval_every: 100,
             threads: pinn_model::backend::default_threads(),
             balance: None,
+            time_limit: None,
+            target: Target::default(),
         }
     }
 

@@ -6,6 +6,7 @@
 use pinn_model::{Field, params};
 
 use crate::evaluator::{Evaluator, Terms, total};
+use crate::state::StepperState;
 use crate::termination::Termination;
 
 /// The iterate after one step, with its loss terms.
@@ -33,6 +34,13 @@ pub trait Stepper<M> {
 
     /// One step from `model`, the iterate [`Stepper::start`] or the last step saw.
     fn step(&mut self, eval: &Evaluator, model: &M) -> Step<M>;
+
+    /// The state between two steps that the next step depends on, beyond the model.
+    fn save(&self) -> Result<StepperState, String>;
+
+    /// Continue from a [`Stepper::save`]d state at `model`, the model saved with it. A
+    /// first-order stepper is then [`Stepper::start`]ed at `model`; any other steps next.
+    fn restore(&mut self, state: StepperState, model: &M) -> Result<(), String>;
 }
 
 /// A model seen as `θ ∈ ℝⁿ` ([`params::flatten`] order), for the optimizers that work on the

@@ -13,6 +13,10 @@ pub enum Termination {
     LineSearchFailed,
     /// Gauss–Newton found no damping that decreases the loss (the round-off floor).
     Stalled,
+    /// The wall-clock budget (`train.time_limit`) ran out.
+    TimeLimit,
+    /// A target of `train.target` was reached.
+    TargetReached,
     /// A loss term became NaN or ±∞ at `step`; the model is the one of step `step − 1`.
     NonFinite {
         /// The first non-finite term.
@@ -22,7 +26,7 @@ pub enum Termination {
     },
 }
 
-/// `max_steps`, `converged`, `line_search_failed`, `stalled` or `non_finite:TERM@STEP`, as in
+/// `max_steps`, `converged`, `line_search_failed`, `stalled`, `time_limit`, `target_reached` or `non_finite:TERM@STEP`, as in
 /// a run's `summary.json`.
 impl fmt::Display for Termination {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -31,6 +35,8 @@ impl fmt::Display for Termination {
             Self::Converged => f.write_str("converged"),
             Self::LineSearchFailed => f.write_str("line_search_failed"),
             Self::Stalled => f.write_str("stalled"),
+            Self::TimeLimit => f.write_str("time_limit"),
+            Self::TargetReached => f.write_str("target_reached"),
             Self::NonFinite { term, step } => write!(f, "non_finite:{term}@{step}"),
         }
     }

@@ -65,10 +65,10 @@ fn kappa_optimal_weight_lowers_the_condition_number() {
             .kappa
     };
     let settings = TrainSettings {
-        stages: vec![Stage::gd(1, 1e-9)],
         eval_every: 1,
         threads: 2,
         balance: Some(Balance::KappaOptimal),
+        ..TrainSettings::new(vec![Stage::gd(1, 1e-9)])
     };
     let outcome = train(model.clone(), &loss, &settings, None, &mut ()).unwrap();
     let lambda = outcome.weights[0].1;

@@ -37,4 +37,8 @@ pub struct RunSummary {
     pub termination: String,
     /// The final weights of the boundary-type terms by name.
     pub weights: BTreeMap<String, f64>,
+    /// The step a resumed run continued after (`null` for a run trained in one go); `wall_s`
+    /// and `ms_per_step` then count the resumed part only.
+    #[serde(default)]
+    pub resumed_from: Option<usize>,
 }

@@ -2,12 +2,13 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::time::Duration;
 
 use burn::tensor::Device;
 use pinn_loss::{PdeConfig, PointsConfig, Problem, Setup, Trainable};
-use pinn_model::ModelConfig;
+use pinn_model::{Constrained, Model, ModelConfig};
 use pinn_model::backend::{Backend, Dtype};
-use pinn_optim::{Balance, Stage, TrainSettings};
+use pinn_optim::{Balance, Stage, Target, TrainSettings};
 use serde::{Deserialize, Serialize};
 
 /// A whole run, as in `configs/*.toml`.
@@ -60,6 +61,12 @@ pub struct TrainConfig {
     /// `method = "grad_norm"` (with `every`, `alpha`).
     #[serde(default)]
     pub balance: Option<Balance>,
+    /// Wall-clock budget in seconds: training stops after the step during which it runs out.
+    #[serde(default)]
+    pub time_limit: Option<f64>,
+    /// Stop early at a loss or relative L² error (`[train.target] rel_l2 = 1e-6`).
+    #[serde(default)]
+    pub target: Target,
 }
 
 fn default_eval_every() -> usize {
@@ -77,6 +84,8 @@ impl TrainConfig {
             eval_every: self.eval_every,
             threads: backend.loss_threads(self.threads),
             balance: self.balance.clone(),
+            time_limit: self.time_limit.map(Duration::from_secs_f64),
+            target: self.target.clone(),
         }
     }
 }
@@ -151,6 +160,25 @@ impl Config {
         if self.train.threads == Some(0) {
             return Err("train.threads must be at least 1 (or omitted: one per core)".into());
         }
+        if let Some(t) = self.train.time_limit
+            && !(t.is_finite() && t > 0.0 && t < 1e9)
+        {
+            return Err(format!(
+                "train.time_limit = {t} must be a positive number of seconds, e.g. time_limit = 600"
+            ));
+        }
+        for (field, value) in [
+            ("loss", self.train.target.loss),
+            ("rel_l2", self.train.target.rel_l2),
+        ] {
+            if let Some(v) = value
+                && !(v.is_finite() && v > 0.0)
+            {
+                return Err(format!(
+                    "train.target.{field} = {v} must be a positive number, e.g. {field} = 1e-6"
+                ));
+            }
+        }
         if self.train.eval_grid < 2 {
             return Err("train.eval_grid must be at least 2 points per axis".into());
         }
@@ -174,12 +202,20 @@ impl Config {
     /// The problem's loss, model and error metric on `device` ([`Setup`]: hard constraints
     /// make the loss the residual alone under the problem's ansatz).
     pub fn build(&self, device: &Device) -> Result<Trainable, String> {
-        Setup::new(self.problem()?)
+        self.setup()?.build(device)
+    }
+
+    /// The model at initialisation on `device`, without sampling points.
+    pub fn model_at_init(&self, device: &Device) -> Result<Constrained<Model>, String> {
+        self.setup()?.model_at_init(device)
+    }
+
+    fn setup(&self) -> Result<Setup, String> {
+        Ok(Setup::new(self.problem()?)
             .points(self.points.clone())
             .model(self.model.clone())
             .seed(self.seed)
-            .eval_grid(self.train.eval_grid)
-            .build(device)
+            .eval_grid(self.train.eval_grid))
     }
 
     /// The total number of steps of the schedule.

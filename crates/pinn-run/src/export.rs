@@ -1,0 +1,179 @@
+//! A trained model sampled on a grid of its domain — the solution `u`, the exact solution
+//! and the pointwise error `u − u*` where known — as CSV, NPY (numpy) or legacy VTK
+//! (`STRUCTURED_POINTS`, which ParaView opens).
+
+use burn::tensor::Device;
+use npyz::WriterBuilder;
+use vtkio::model::{
+    Attribute, Attributes, ByteOrder, DataSet, Extent, ImageDataPiece, Piece, Version, Vtk,
+};
+
+use crate::trained::TrainedRun;
+
+/// The most grid points an export evaluates.
+pub const MAX_POINTS: usize = 50_000_000;
+
+/// Grid points per axis, `lo … hi` inclusive, the first axis fastest (VTK's order).
+#[derive(Clone, Debug)]
+pub struct GridSample {
+    /// Coordinate names (`x`, `y`, `t`, …).
+    pub names: Vec<String>,
+    /// Points per axis.
+    pub per_axis: usize,
+    /// The lower corner.
+    pub lo: Vec<f64>,
+    /// The upper corner.
+    pub hi: Vec<f64>,
+    /// The points, one row each.
+    pub points: Vec<Vec<f64>>,
+    /// `u` at the points.
+    pub u: Vec<f64>,
+    /// `u*` at the points, when the problem has an exact solution.
+    pub exact: Option<Vec<f64>>,
+}
+
+/// Evaluate `run` on a grid of `per_axis^d` points of its domain's bounding box.
+pub fn sample_grid(run: &TrainedRun, per_axis: usize, device: &Device) -> Result<GridSample, String> {
+    let domain = &run.problem.domain;
+    let d = domain.dim();
+    if per_axis < 2 {
+        return Err("--grid must be at least 2 points per axis".into());
+    }
+    let n = u32::try_from(d)
+        .ok()
+        .and_then(|d| per_axis.checked_pow(d))
+        .filter(|&n| n <= MAX_POINTS)
+        .ok_or_else(|| {
+            format!(
+                "--grid {per_axis} in {d} dimensions exceeds {MAX_POINTS} points; use at most {} \
+                 per axis",
+                (MAX_POINTS as f64).powf(1.0 / d as f64).floor()
+            )
+        })?;
+    let (lo, hi) = (domain.lo().to_vec(), domain.hi().to_vec());
+    let points: Vec<Vec<f64>> = (0..n)
+        .map(|mut index| {
+            (0..d)
+                .map(|axis| {
+                    let i = index % per_axis;
+                    index /= per_axis;
+                    lo[axis] + (hi[axis] - lo[axis]) * i as f64 / (per_axis - 1) as f64
+                })
+                .collect()
+        })
+        .collect();
+    // Evaluate in chunks: the activations of one pass stay small.
+    let u = points
+        .chunks(65_536)
+        .flat_map(|chunk| run.values_at(chunk, device))
+        .collect();
+    Ok(GridSample {
+        names: domain.names().to_vec(),
+        per_axis,
+        exact: run.exact_at(&points),
+        lo,
+        hi,
+        points,
+        u,
+    })
+}
+
+impl GridSample {
+    /// Column names: the coordinates, `u`, and `u_exact`, `error` when known.
+    pub fn columns(&self) -> Vec<String> {
+        let mut c = self.names.clone();
+        c.push("u".into());
+        if self.exact.is_some() {
+            c.extend(["u_exact".into(), "error".into()]);
+        }
+        c
+    }
+
+    /// Row `i`: its coordinates, `u`, `u*` and `u − u*`.
+    fn row(&self, i: usize) -> Vec<f64> {
+        let mut r = self.points[i].clone();
+        r.push(self.u[i]);
+        if let Some(e) = &self.exact {
+            r.extend([e[i], self.u[i] - e[i]]);
+        }
+        r
+    }
+
+    /// CSV with a header line; numbers in shortest round-trip form.
+    pub fn to_csv(&self) -> String {
+        let mut out = self.columns().join(",");
+        out.push('\n');
+        for i in 0..self.points.len() {
+            let row: Vec<String> = self.row(i).iter().map(|v| format!("{v:e}")).collect();
+            out.push_str(&row.join(","));
+            out.push('\n');
+        }
+        out
+    }
+
+    /// A `float64` array `[N, columns]` in NPY format (columns as [`GridSample::columns`]).
+    pub fn to_npy(&self) -> Result<Vec<u8>, String> {
+        let cols = self.columns().len() as u64;
+        let mut bytes = Vec::new();
+        let mut writer = npyz::WriteOptions::new()
+            .default_dtype()
+            .shape(&[self.points.len() as u64, cols])
+            .writer(&mut bytes)
+            .begin_nd()
+            .map_err(|e| e.to_string())?;
+        for i in 0..self.points.len() {
+            writer.extend(self.row(i)).map_err(|e| e.to_string())?;
+        }
+        writer.finish().map_err(|e| e.to_string())?;
+        Ok(bytes)
+    }
+
+    /// Legacy binary VTK, `STRUCTURED_POINTS` with the point data `u` (and `u_exact`,
+    /// `error`); at most three axes.
+    pub fn to_vtk(&self, title: &str) -> Result<Vec<u8>, String> {
+        let d = self.names.len();
+        if d > 3 {
+            return Err(format!(
+                "VTK holds at most 3 axes and this problem has {d}; use --format npy or csv"
+            ));
+        }
+        let n = self.per_axis as u32;
+        let mut dims = [1u32; 3];
+        let mut origin = [0f32; 3];
+        let mut spacing = [1f32; 3];
+        for a in 0..d {
+            dims[a] = n;
+            origin[a] = self.lo[a] as f32;
+            spacing[a] = ((self.hi[a] - self.lo[a]) / (self.per_axis - 1) as f64) as f32;
+        }
+        let mut point = vec![Attribute::scalars("u", 1).with_data(self.u.clone())];
+        if let Some(e) = &self.exact {
+            let error: Vec<f64> = self.u.iter().zip(e).map(|(u, x)| u - x).collect();
+            point.push(Attribute::scalars("u_exact", 1).with_data(e.clone()));
+            point.push(Attribute::scalars("error", 1).with_data(error));
+        }
+        let extent = Extent::Dims(dims);
+        let vtk = Vtk {
+            version: Version::new((4, 2)),
+            title: title.to_string(),
+            byte_order: ByteOrder::BigEndian,
+            file_path: None,
+            data: DataSet::ImageData {
+                extent: extent.clone(),
+                origin,
+                spacing,
+                meta: None,
+                pieces: vec![Piece::Inline(Box::new(ImageDataPiece {
+                    extent,
+                    data: Attributes {
+                        point,
+                        cell: Vec::new(),
+                    },
+                }))],
+            },
+        };
+        let mut bytes = Vec::new();
+        vtk.write_legacy(&mut bytes).map_err(|e| e.to_string())?;
+        Ok(bytes)
+    }
+}
