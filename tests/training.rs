@@ -147,10 +147,9 @@ fn non_finite_loss_stops_with_the_term_and_keeps_the_last_good_model() {
     .init(&[0.0], &[1.0], 0, &device())
     .unwrap();
     let settings = TrainSettings {
-        stages: vec![Stage::adam(50, 1.0)],
         eval_every: 1,
         threads: 1,
-        balance: None,
+        ..TrainSettings::new(vec![Stage::adam(50, 1.0)])
     };
     let out = train(model, &loss, &settings, None, &mut ()).unwrap();
     match &out.termination {

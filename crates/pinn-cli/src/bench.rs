@@ -6,9 +6,9 @@ use std::path::Path;
 use pinn_optim::Stage;
 use serde_json::json;
 
+use crate::train::{self, Exit, Overrides};
 use pinn_run::Config;
 use pinn_run::files::write_atomic;
-use crate::train::{self, Exit, Overrides};
 
 /// A benchmark problem: its config (compiled in, so the binary runs anywhere) and target.
 struct Case {

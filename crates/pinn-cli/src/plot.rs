@@ -228,8 +228,14 @@ pub fn heat_maps(
                 .values
                 .iter()
                 .filter(|v| v.is_finite())
-                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
-            let (lo, hi) = if lo < hi { (lo, hi) } else { (lo - 1.0, lo + 1.0) };
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+                    (a.min(v), b.max(v))
+                });
+            let (lo, hi) = if lo < hi {
+                (lo, hi)
+            } else {
+                (lo - 1.0, lo + 1.0)
+            };
             let (area, bar) = panel.split_horizontally(panel.dim_in_pixel().0 - 110);
             let mut chart = ChartBuilder::on(&area)
                 .caption(&map.title, ("sans-serif", 20))

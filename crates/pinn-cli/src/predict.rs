@@ -72,7 +72,10 @@ pub fn predict(args: &PredictArgs) -> Result<(), String> {
     let (u, grad) = if args.gradient {
         let (u, g) = run.evaluate_with_gradient(x);
         columns.extend(names.iter().map(|n| format!("du_d{n}")));
-        (u, Some(g.into_data_as::<f64>().iter::<f64>().collect::<Vec<_>>()))
+        (
+            u,
+            Some(g.into_data_as::<f64>().iter::<f64>().collect::<Vec<_>>()),
+        )
     } else {
         (run.evaluate(x), None)
     };
@@ -135,7 +138,8 @@ pub fn export(args: &ExportArgs) -> Result<(), String> {
 fn read_points(path: &Path, d: usize) -> Result<Vec<Vec<f64>>, String> {
     let shown = path.display();
     let points = if path.extension().is_some_and(|e| e == "npy") {
-        let bytes = std::fs::read(path).map_err(|e| format!("cannot read --points {shown}: {e}"))?;
+        let bytes =
+            std::fs::read(path).map_err(|e| format!("cannot read --points {shown}: {e}"))?;
         let npy = npyz::NpyFile::new(&bytes[..])
             .map_err(|e| format!("--points {shown} is not an NPY file: {e}"))?;
         let shape = npy.shape().to_vec();
@@ -177,7 +181,11 @@ fn read_points(path: &Path, d: usize) -> Result<Vec<Vec<f64>>, String> {
                 }
                 Err(_) if i == 0 => {} // a header
                 Err(e) => {
-                    return Err(format!("--points {shown}:{}: {e}: `{}`", i + 1, line.escape_debug()));
+                    return Err(format!(
+                        "--points {shown}:{}: {e}: `{}`",
+                        i + 1,
+                        line.escape_debug()
+                    ));
                 }
             }
         }
@@ -216,7 +224,9 @@ fn npy(rows: &[Vec<f64>], columns: usize) -> Result<Vec<u8>, String> {
         .begin_nd()
         .map_err(|e| e.to_string())?;
     for r in rows {
-        writer.extend(r.iter().copied()).map_err(|e| e.to_string())?;
+        writer
+            .extend(r.iter().copied())
+            .map_err(|e| e.to_string())?;
     }
     writer.finish().map_err(|e| e.to_string())?;
     Ok(bytes)

@@ -10,8 +10,8 @@ use pinn_model::backend::{Backend, Dtype, autodiff_device};
 use pinn_paper::experiments::{self as paper, LinearSetup, SweepRow};
 use serde_json::json;
 
-use pinn_run::files::write_atomic;
 use crate::plot::{Axes, Series, line_plot};
+use pinn_run::files::write_atomic;
 
 /// An experiment of the paper, or all of them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]

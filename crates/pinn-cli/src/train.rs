@@ -137,7 +137,11 @@ impl<M: Module> Observer<M> for RunObserver {
 
 /// Run `pinn train CONFIG`, or with `resume`, continue the run in that directory under the
 /// same config.
-pub fn run(config_path: &Path, overrides: Overrides, resume: Option<&Path>) -> Result<Exit, String> {
+pub fn run(
+    config_path: &Path,
+    overrides: Overrides,
+    resume: Option<&Path>,
+) -> Result<Exit, String> {
     let config = Config::load(config_path)?;
     match resume {
         None => execute(config, overrides).map(|(end, _)| end),
@@ -189,7 +193,15 @@ pub fn execute(config: Config, overrides: Overrides) -> Result<(Exit, RunSummary
     let trainable = config.build(&device)?;
     let text = toml::to_string(&config).map_err(|e| e.to_string())?;
     write_atomic(&dir.join(CONFIG), text.as_bytes())?;
-    train_in(&dir, &config, text, trainable, None, String::new(), &overrides)
+    train_in(
+        &dir,
+        &config,
+        text,
+        trainable,
+        None,
+        String::new(),
+        &overrides,
+    )
 }
 
 /// Continue the run in `dir` from its checkpoint; `asked`, the config given with `--resume`,
@@ -305,7 +317,8 @@ fn differing_keys(a: &Config, b: &Config) -> Result<Vec<String>, String> {
         .into_iter()
         .collect();
     keys.retain(|k| {
-        let find = |f: &[(String, toml::Value)]| f.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone());
+        let find =
+            |f: &[(String, toml::Value)]| f.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone());
         find(&fa) != find(&fb)
     });
     Ok(keys)
@@ -422,14 +435,15 @@ fn train_in(
         eprintln!("warning: no plots: {e}");
     }
     if let Termination::NonFinite { term, step } = &outcome.termination {
-        let kept = observer
-            .last_checkpoint
-            .map_or("no checkpoint was written yet".to_string(), |s| {
-                format!(
-                    "kept the checkpoint of step {s} in {}",
-                    dir.join(CHECKPOINT).display()
-                )
-            });
+        let kept =
+            observer
+                .last_checkpoint
+                .map_or("no checkpoint was written yet".to_string(), |s| {
+                    format!(
+                        "kept the checkpoint of step {s} in {}",
+                        dir.join(CHECKPOINT).display()
+                    )
+                });
         eprintln!(
             "error: the `{term}` loss term became NaN or infinite at step {step}; training \
              stopped and {kept}. Lower the learning rate or the term's weight."

@@ -211,7 +211,11 @@ fn blown_up_loss_exits_3_and_keeps_the_checkpoint() {
         "--points",
         points.to_str().unwrap(),
     ]);
-    assert!(predicted.status.success(), "{}", String::from_utf8_lossy(&predicted.stderr));
+    assert!(
+        predicted.status.success(),
+        "{}",
+        String::from_utf8_lossy(&predicted.stderr)
+    );
 }
 
 #[test]

@@ -86,9 +86,19 @@ fn a_killed_run_resumes_to_the_same_metrics_bit_for_bit() {
     let root = scratch("resume");
     let cfg = write(&root, "schedule.toml", SCHEDULE);
     let whole = root.join("whole");
-    ok(&pinn(&["train", &cfg, "--quiet", "--out", whole.to_str().unwrap()]));
+    ok(&pinn(&[
+        "train",
+        &cfg,
+        "--quiet",
+        "--out",
+        whole.to_str().unwrap(),
+    ]));
     let reference = read(&whole.join("metrics.csv"));
-    assert_eq!(reference.lines().count(), 1 + 8, "rows at 3, 6, …, 21 and 22:\n{reference}");
+    assert_eq!(
+        reference.lines().count(),
+        1 + 8,
+        "rows at 3, 6, …, 21 and 22:\n{reference}"
+    );
     let end = summary(&whole);
 
     // Killed within Adam (7), within L-BFGS (10: its last checkpoint is from Adam's end) and
@@ -96,8 +106,19 @@ fn a_killed_run_resumes_to_the_same_metrics_bit_for_bit() {
     for kill in [7, 10, 17] {
         let dir = root.join(format!("killed{kill}"));
         let d = dir.to_str().unwrap();
-        let killed = pinn(&["train", &cfg, "--quiet", "--out", d, "--abort-at", &kill.to_string()]);
-        assert!(!killed.status.success(), "the run was to be aborted at step {kill}");
+        let killed = pinn(&[
+            "train",
+            &cfg,
+            "--quiet",
+            "--out",
+            d,
+            "--abort-at",
+            &kill.to_string(),
+        ]);
+        assert!(
+            !killed.status.success(),
+            "the run was to be aborted at step {kill}"
+        );
         assert!(!dir.join("summary.json").exists());
         let metrics = read(&dir.join("metrics.csv"));
         let last_row = metrics.lines().last().unwrap();
@@ -106,14 +127,28 @@ fn a_killed_run_resumes_to_the_same_metrics_bit_for_bit() {
             "metrics end at the last checkpoint before {kill}: {last_row}"
         );
         ok(&pinn(&["resume", d, "--quiet"]));
-        assert_eq!(read(&dir.join("metrics.csv")), reference, "killed at {kill}");
+        assert_eq!(
+            read(&dir.join("metrics.csv")),
+            reference,
+            "killed at {kill}"
+        );
         let resumed = summary(&dir);
-        for key in ["final_loss", "rel_l2", "steps", "terms", "weights", "termination"] {
+        for key in [
+            "final_loss",
+            "rel_l2",
+            "steps",
+            "terms",
+            "weights",
+            "termination",
+        ] {
             assert_eq!(resumed[key], end[key], "{key} after a kill at {kill}");
         }
         // A first-order stage replays the report of its checkpoint's step.
         let from = resumed["resumed_from"].as_u64().unwrap() as usize;
-        assert!((kill - kill % 3 - 1..=kill - kill % 3).contains(&from), "{from}");
+        assert!(
+            (kill - kill % 3 - 1..=kill - kill % 3).contains(&from),
+            "{from}"
+        );
         let leftovers: Vec<_> = std::fs::read_dir(&dir)
             .unwrap()
             .flatten()
@@ -140,7 +175,9 @@ fn resume_refuses_a_changed_config_and_naming_the_keys() {
     let changed = write(
         &root,
         "b.toml",
-        &SCHEDULE.replace("steps = 6", "steps = 7").replace("width = 8", "width = 9"),
+        &SCHEDULE
+            .replace("steps = 6", "steps = 7")
+            .replace("width = 8", "width = 9"),
     );
     let out = pinn(&["train", &changed, "--quiet", "--resume", d]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
@@ -156,7 +193,13 @@ fn resume_refuses_a_changed_config_and_naming_the_keys() {
 #[test]
 fn a_directory_holding_a_run_is_replaced_only_with_force() {
     let root = scratch("force");
-    let cfg = write(&root, "a.toml", &SCHEDULE.replace("steps = 8", "steps = 2").replace("steps = 6", "steps = 1"));
+    let cfg = write(
+        &root,
+        "a.toml",
+        &SCHEDULE
+            .replace("steps = 8", "steps = 2")
+            .replace("steps = 6", "steps = 1"),
+    );
     let dir = root.join("run");
     let d = dir.to_str().unwrap();
     ok(&pinn(&["train", &cfg, "--quiet", "--out", d]));
@@ -173,12 +216,22 @@ fn a_directory_holding_a_run_is_replaced_only_with_force() {
     std::fs::write(dir.join("notes.txt"), "mine").unwrap();
     let foreign = pinn(&["train", &cfg, "--quiet", "--out", d, "--force"]);
     assert_eq!(foreign.status.code(), Some(2));
-    assert!(stderr(&foreign).contains("notes.txt"), "{}", stderr(&foreign));
+    assert!(
+        stderr(&foreign).contains("notes.txt"),
+        "{}",
+        stderr(&foreign)
+    );
     assert_eq!(read(&dir.join("notes.txt")), "mine");
     // An empty directory is fine.
     let empty = root.join("empty");
     std::fs::create_dir_all(&empty).unwrap();
-    ok(&pinn(&["train", &cfg, "--quiet", "--out", empty.to_str().unwrap()]));
+    ok(&pinn(&[
+        "train",
+        &cfg,
+        "--quiet",
+        "--out",
+        empty.to_str().unwrap(),
+    ]));
 }
 
 const POISSON2D: &str = r#"
@@ -216,7 +269,10 @@ fn predict_and_export_agree_with_the_trained_model() {
     let rel_l2 = summary(&dir)["rel_l2"].as_f64().unwrap();
     assert!(rel_l2 < 1e-2, "trained to {rel_l2}");
     for plot in ["loss.png", "solution.png"] {
-        assert!(std::fs::metadata(dir.join(plot)).unwrap().len() > 10_000, "{plot}");
+        assert!(
+            std::fs::metadata(dir.join(plot)).unwrap().len() > 10_000,
+            "{plot}"
+        );
     }
 
     // pinn predict at three points, with the gradient: u = 0 on the boundary (hard
@@ -232,17 +288,45 @@ fn predict_and_export_agree_with_the_trained_model() {
         .collect();
     assert!(text.starts_with("x,y,u,du_dx,du_dy\n"), "{text}");
     assert_eq!(rows.len(), 3);
-    let exact = |x: f64, y: f64| (std::f64::consts::PI * x).sin() * (std::f64::consts::PI * y).sin();
+    let exact =
+        |x: f64, y: f64| (std::f64::consts::PI * x).sin() * (std::f64::consts::PI * y).sin();
     assert!((rows[0][2] - 1.0).abs() < 2e-2, "{:?}", rows[0]);
-    assert!(rows[0][3].abs() < 5e-2 && rows[0][4].abs() < 5e-2, "∇u(½,½) ≈ 0: {:?}", rows[0]);
-    assert_eq!(rows[1][2], 0.0, "the hard constraint holds exactly on x = 0");
-    assert!((rows[2][2] - exact(0.25, 0.75)).abs() < 2e-2, "{:?}", rows[2]);
+    assert!(
+        rows[0][3].abs() < 5e-2 && rows[0][4].abs() < 5e-2,
+        "∇u(½,½) ≈ 0: {:?}",
+        rows[0]
+    );
+    assert_eq!(
+        rows[1][2], 0.0,
+        "the hard constraint holds exactly on x = 0"
+    );
+    assert!(
+        (rows[2][2] - exact(0.25, 0.75)).abs() < 2e-2,
+        "{:?}",
+        rows[2]
+    );
 
     // pinn export --format vtk: read back with vtkio, the values are predict's at the nodes.
     let vtk_path = root.join("u.vtk");
-    ok(&pinn(&["export", d, "--grid", "5", "--format", "vtk", "--out", vtk_path.to_str().unwrap()]));
+    ok(&pinn(&[
+        "export",
+        d,
+        "--grid",
+        "5",
+        "--format",
+        "vtk",
+        "--out",
+        vtk_path.to_str().unwrap(),
+    ]));
     let vtk = vtkio::Vtk::import(&vtk_path).expect("vtkio reads the file back");
-    let vtkio::model::DataSet::ImageData { extent, origin, spacing, pieces, .. } = vtk.data else {
+    let vtkio::model::DataSet::ImageData {
+        extent,
+        origin,
+        spacing,
+        pieces,
+        ..
+    } = vtk.data
+    else {
         panic!("expected structured points");
     };
     assert_eq!(extent, vtkio::model::Extent::Dims([5, 5, 1]));
@@ -250,10 +334,15 @@ fn predict_and_export_agree_with_the_trained_model() {
     let vtkio::model::Piece::Inline(piece) = &pieces[0] else {
         panic!("inline piece")
     };
-    let names: Vec<&str> = piece.data.point.iter().map(|a| match a {
-        vtkio::model::Attribute::DataArray(d) => d.name.as_str(),
-        vtkio::model::Attribute::Field { name, .. } => name.as_str(),
-    }).collect();
+    let names: Vec<&str> = piece
+        .data
+        .point
+        .iter()
+        .map(|a| match a {
+            vtkio::model::Attribute::DataArray(d) => d.name.as_str(),
+            vtkio::model::Attribute::Field { name, .. } => name.as_str(),
+        })
+        .collect();
     assert_eq!(names, ["u", "u_exact", "error"]);
     let values = |i: usize| -> Vec<f64> {
         match &piece.data.point[i] {
@@ -267,8 +356,16 @@ fn predict_and_export_agree_with_the_trained_model() {
     let grid_points = write(&root, "node.csv", "0.5,0.75\n");
     let out = pinn(&["predict", d, "--points", &grid_points]);
     ok(&out);
-    let u_node: f64 = String::from_utf8(out.stdout).unwrap().lines().nth(1).unwrap()
-        .split(',').nth(2).unwrap().parse().unwrap();
+    let u_node: f64 = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .nth(2)
+        .unwrap()
+        .parse()
+        .unwrap();
     assert_eq!(u[2 + 5 * 3], u_node);
     assert!((ue[2 + 5 * 3] - exact(0.5, 0.75)).abs() < 1e-15);
     for k in 0..25 {
@@ -277,7 +374,16 @@ fn predict_and_export_agree_with_the_trained_model() {
 
     // npy: [25, 5] float64.
     let npy_path = root.join("u.npy");
-    ok(&pinn(&["export", d, "--grid", "5", "--format", "npy", "--out", npy_path.to_str().unwrap()]));
+    ok(&pinn(&[
+        "export",
+        d,
+        "--grid",
+        "5",
+        "--format",
+        "npy",
+        "--out",
+        npy_path.to_str().unwrap(),
+    ]));
     let bytes = std::fs::read(&npy_path).unwrap();
     assert!(bytes.starts_with(b"\x93NUMPY"));
     let header = String::from_utf8_lossy(&bytes[..128]).into_owned();
@@ -287,7 +393,11 @@ fn predict_and_export_agree_with_the_trained_model() {
 #[test]
 fn bad_points_and_missing_runs_exit_2_with_one_line() {
     let root = scratch("badpoints");
-    let cfg = write(&root, "p.toml", &POISSON2D.replace("steps = 30", "steps = 2"));
+    let cfg = write(
+        &root,
+        "p.toml",
+        &POISSON2D.replace("steps = 30", "steps = 2"),
+    );
     let dir = root.join("run");
     let d = dir.to_str().unwrap();
     ok(&pinn(&["train", &cfg, "--quiet", "--out", d]));
@@ -304,7 +414,12 @@ fn bad_points_and_missing_runs_exit_2_with_one_line() {
         assert!(e.contains(needle), "{content}: {e}");
         assert_eq!(e.lines().count(), 1, "{e}");
     }
-    let out = pinn(&["predict", root.join("nowhere").to_str().unwrap(), "--points", "x.csv"]);
+    let out = pinn(&[
+        "predict",
+        root.join("nowhere").to_str().unwrap(),
+        "--points",
+        "x.csv",
+    ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("run directory"), "{}", stderr(&out));
     let out = pinn(&["resume", root.join("nowhere").to_str().unwrap()]);
@@ -319,7 +434,13 @@ fn the_memory_guard_names_the_term_and_a_setting_that_fits() {
         "huge.toml",
         &POISSON2D.replace("interior = 256", "interior = 1000000000000"),
     );
-    let out = pinn(&["train", &cfg, "--quiet", "--out", root.join("run").to_str().unwrap()]);
+    let out = pinn(&[
+        "train",
+        &cfg,
+        "--quiet",
+        "--out",
+        root.join("run").to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(2));
     let e = stderr(&out);
     assert!(e.contains("collocation points"), "{e}");
@@ -344,10 +465,19 @@ fn time_limits_and_targets_stop_a_run_that_can_resume() {
     let target = write(
         &root,
         "target.toml",
-        &POISSON2D.replace("eval_grid = 32", "eval_grid = 32\ntarget = { rel_l2 = 1e-1 }"),
+        &POISSON2D.replace(
+            "eval_grid = 32",
+            "eval_grid = 32\ntarget = { rel_l2 = 1e-1 }",
+        ),
     );
     let dir = root.join("target");
-    ok(&pinn(&["train", &target, "--quiet", "--out", dir.to_str().unwrap()]));
+    ok(&pinn(&[
+        "train",
+        &target,
+        "--quiet",
+        "--out",
+        dir.to_str().unwrap(),
+    ]));
     let s = summary(&dir);
     assert_eq!(s["termination"], "target_reached");
     assert!(s["rel_l2"].as_f64().unwrap() <= 1e-1);

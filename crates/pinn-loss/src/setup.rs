@@ -99,7 +99,8 @@ impl Setup {
     /// The model at initialisation alone (no points are sampled), e.g. to load trained
     /// parameters into.
     pub fn model_at_init(&self, device: &Device) -> Result<Constrained<Model>, String> {
-        self.model_and_trained_problem(device).map(|(model, _)| model)
+        self.model_and_trained_problem(device)
+            .map(|(model, _)| model)
     }
 
     /// The model under the chosen ansatz and the problem whose conditions the loss penalises.

@@ -19,9 +19,9 @@ fn device() -> Device {
 
 fn problems() -> Vec<Problem> {
     [
-        PdeConfig::Poisson2d,
-        PdeConfig::Poisson2dMultiscale,
-        PdeConfig::Poisson3d,
+        PdeConfig::Poisson2d {},
+        PdeConfig::Poisson2dMultiscale {},
+        PdeConfig::Poisson3d {},
         PdeConfig::Helmholtz2d {
             k: 1.0,
             a1: 1.0,

@@ -160,7 +160,9 @@ fn run<M: Field + Sync>(
                     })
                 };
                 step += 1;
-                if let Some(stop) = reporter.report(step, name, &terms, false, &model, &mut saved)? {
+                if let Some(stop) =
+                    reporter.report(step, name, &terms, false, &model, &mut saved)?
+                {
                     termination = stop;
                     break 'stages;
                 }
@@ -265,7 +267,10 @@ impl<M: Field> Reporter<'_, M> {
     ) -> Result<Option<Termination>, String> {
         let settings = self.settings;
         let loss = total(terms);
-        let mut stop = if settings.time_limit.is_some_and(|t| self.clock.elapsed() >= t) {
+        let mut stop = if settings
+            .time_limit
+            .is_some_and(|t| self.clock.elapsed() >= t)
+        {
             Some(Termination::TimeLimit)
         } else if settings.target.loss.is_some_and(|t| loss <= t) {
             Some(Termination::TargetReached)

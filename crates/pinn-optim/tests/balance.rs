@@ -48,7 +48,7 @@ fn grad_norm_balancing_equalises_gradient_norms() {
 #[test]
 fn kappa_optimal_weight_lowers_the_condition_number() {
     let device = autodiff_device(Backend::Flex, Dtype::F64).unwrap();
-    let problem = PdeConfig::Poisson1d.problem().unwrap();
+    let problem = PdeConfig::Poisson1d {}.problem().unwrap();
     let loss = PinnLoss::new(&problem, &points(), 0, &device).unwrap();
     let cfg = ModelConfig {
         depth: 0,

@@ -98,7 +98,7 @@ fn check(pde: PdeConfig, model_cfg: ModelConfig) {
 #[test]
 fn probes_match_row_by_row_on_poisson2d_mlp() {
     check(
-        PdeConfig::Poisson2d,
+        PdeConfig::Poisson2d {},
         ModelConfig {
             width: 8,
             depth: 2,

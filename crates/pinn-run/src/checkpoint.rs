@@ -3,14 +3,14 @@
 //! PyTorch read the parameters too.
 //!
 //! Tensors (all `f64` except byte strings, stored as `u8`):
-//! - `param/PATH`: each parameter under its module path (`layers.0.weight`), with its shape;
+//! - `param/PATH`: each parameter under its module path (`net.Mlp.layers.0.weight`), with its shape;
 //! - `weight/TERM`: the loss weight of each term;
 //! - `optimizer/KEY`, `scalar/KEY`: the stage's optimizer state ([`StepperState`]).
 //!
 //! Metadata (strings): `format`, `config` (the run's TOML), `step`, `loss`, `params` (JSON: the
 //! parameters' paths and burn ids in the model's visiting order; optimizer states are keyed by
 //! the ids) and, when training can continue, `state` (JSON: `stage`, `iteration`,
-//! `steps_before`).
+//! `steps_before`) with `weights` (JSON: the loss terms in their order).
 
 use std::collections::HashMap;
 
@@ -111,18 +111,38 @@ impl Checkpoint {
                 "state".into(),
                 serde_json::to_string(&position).map_err(|e| e.to_string())?,
             );
+            let terms: Vec<&String> = state.weights.iter().map(|(n, _)| n).collect();
+            metadata.insert(
+                "weights".into(),
+                serde_json::to_string(&terms).map_err(|e| e.to_string())?,
+            );
             for (name, w) in &state.weights {
-                tensors.push((format!("weight/{name}"), Dtype::F64, vec![1], f64_bytes(&[*w])));
+                tensors.push((
+                    format!("weight/{name}"),
+                    Dtype::F64,
+                    vec![1],
+                    f64_bytes(&[*w]),
+                ));
             }
             let s = &state.stepper;
             for (k, v) in &s.scalars {
                 tensors.push((format!("scalar/{k}"), Dtype::F64, vec![1], f64_bytes(&[*v])));
             }
             for (k, v) in &s.vectors {
-                tensors.push((format!("optimizer/{k}"), Dtype::F64, vec![v.len()], f64_bytes(v)));
+                tensors.push((
+                    format!("optimizer/{k}"),
+                    Dtype::F64,
+                    vec![v.len()],
+                    f64_bytes(v),
+                ));
             }
             for (k, v) in &s.bytes {
-                tensors.push((format!("optimizer/{k}"), Dtype::U8, vec![v.len()], v.clone()));
+                tensors.push((
+                    format!("optimizer/{k}"),
+                    Dtype::U8,
+                    vec![v.len()],
+                    v.clone(),
+                ));
             }
         }
         let views = tensors
@@ -149,18 +169,15 @@ impl Checkpoint {
                 .ok_or_else(|| format!("no `{key}` in the metadata"))
         };
         if meta("format")? != FORMAT {
-            return Err(format!(
-                "format {:?}, expected {FORMAT:?}",
-                meta("format")?
-            ));
+            return Err(format!("format {:?}, expected {FORMAT:?}", meta("format")?));
         }
         let number = |key: &str| {
             meta(key)?
                 .parse::<f64>()
                 .map_err(|e| format!("metadata `{key}`: {e}"))
         };
-        let order: Vec<(String, u64)> = serde_json::from_str(meta("params")?)
-            .map_err(|e| format!("metadata `params`: {e}"))?;
+        let order: Vec<(String, u64)> =
+            serde_json::from_str(meta("params")?).map_err(|e| format!("metadata `params`: {e}"))?;
         let mut params = Vec::with_capacity(order.len());
         for (path, id) in order {
             let name = format!("param/{path}");
@@ -174,20 +191,15 @@ impl Checkpoint {
                 id,
             });
         }
-        let mut weights = Vec::new();
         let mut stepper = StepperState::default();
         for (name, view) in file.iter() {
-            if let Some(term) = name.strip_prefix("weight/") {
-                weights.push((term.to_string(), f64_scalar(&view, name)?));
-            } else if let Some(key) = name.strip_prefix("scalar/") {
+            if let Some(key) = name.strip_prefix("scalar/") {
                 stepper
                     .scalars
                     .insert(key.to_string(), f64_scalar(&view, name)?);
             } else if let Some(key) = name.strip_prefix("optimizer/") {
                 if view.dtype() == Dtype::U8 {
-                    stepper
-                        .bytes
-                        .insert(key.to_string(), view.data().to_vec());
+                    stepper.bytes.insert(key.to_string(), view.data().to_vec());
                 } else {
                     stepper
                         .vectors
@@ -200,6 +212,18 @@ impl Checkpoint {
             Some(json) => {
                 let p: Position =
                     serde_json::from_str(json).map_err(|e| format!("metadata `state`: {e}"))?;
+                let terms: Vec<String> = serde_json::from_str(meta("weights")?)
+                    .map_err(|e| format!("metadata `weights`: {e}"))?;
+                let weights = terms
+                    .into_iter()
+                    .map(|term| {
+                        let name = format!("weight/{term}");
+                        let view = file
+                            .tensor(&name)
+                            .map_err(|_| format!("no tensor `{name}`"))?;
+                        Ok((term, f64_scalar(&view, &name)?))
+                    })
+                    .collect::<Result<Vec<_>, String>>()?;
                 Some(TrainState {
                     stage: p.stage,
                     iteration: p.iteration,

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use burn::tensor::Device;
 use pinn_loss::{PdeConfig, PointsConfig, Problem, Setup, Trainable};
-use pinn_model::{Constrained, Model, ModelConfig};
 use pinn_model::backend::{Backend, Dtype};
+use pinn_model::{Constrained, Model, ModelConfig};
 use pinn_optim::{Balance, Stage, Target, TrainSettings};
 use serde::{Deserialize, Serialize};
 
@@ -103,20 +103,41 @@ impl Config {
     /// default run name.
     pub fn parse(text: &str, origin: &str, stem: Option<String>) -> Result<Self, String> {
         let mut config: Config = toml::from_str(text).map_err(|e| {
-            let line_no = e.span().map(|s| text[..s.start].lines().count().max(1));
-            let at = line_no.map(|n| format!(":{n}")).unwrap_or_default();
-            let source = line_no
-                .and_then(|n| text.lines().nth(n - 1))
-                .map(|l| format!(" (at `{}`)", l.trim()))
-                .unwrap_or_default();
-            let mut msg = e.message().replace('\n', " ");
-            if msg.contains("expected usize") {
+            let mut msg = printable(&e.message().replace('\n', " "));
+            if msg.contains("expected usize") || msg.contains("expected u64") {
                 msg.push_str("; counts must be non-negative integers");
             }
             if msg.contains("unknown variant") && msg.contains("poisson") {
                 msg.push_str("; set [pde] name to one of the shipped problems");
             }
-            format!("{origin}{at}: {msg}{source}")
+            match e.span() {
+                Some(span) => {
+                    // serde reports an unknown key at its table (for an array of tables, at
+                    // the array's first header): point at the key itself.
+                    let start = e
+                        .message()
+                        .strip_prefix("unknown field `")
+                        .and_then(|r| r.split('`').next())
+                        .and_then(|key| key_offset(text, span.start, key))
+                        .or_else(|| {
+                            quoted_value(e.message())
+                                .and_then(|v| value_offset(text, span.start, &v))
+                        })
+                        .unwrap_or(span.start);
+                    let at = locate(text, start);
+                    let field = if at.field.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" {}:", at.field)
+                    };
+                    format!(
+                        "{origin}:{}:{field} {msg} (at `{}`)",
+                        at.line,
+                        printable(at.source.trim())
+                    )
+                }
+                None => format!("{origin}: {msg}"),
+            }
         })?;
         if config.name.is_none() {
             config.name = stem;
@@ -239,5 +260,169 @@ impl Config {
             *s = s.clone().with_steps(k);
         }
         self.train.stages.retain(|s| s.steps() > 0);
+    }
+}
+
+/// `s` with control characters escaped (`\u{1b}`), for echoing a user's text on one line.
+fn printable(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+/// The offset of the first line at or after byte `from` whose key is `key`.
+fn key_offset(text: &str, from: usize, key: &str) -> Option<usize> {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        if offset >= from
+            && line
+                .split_once('=')
+                .is_some_and(|(k, _)| k.trim().trim_matches('"') == key)
+        {
+            return Some(offset);
+        }
+        offset += line.len();
+    }
+    None
+}
+
+/// The value a serde "invalid value" or "invalid type" message quotes: `-5` from
+/// ``invalid value: integer `-5`, …``, `"x"` from `invalid type: string "x", …`.
+fn quoted_value(message: &str) -> Option<String> {
+    let rest = message
+        .strip_prefix("invalid value: ")
+        .or_else(|| message.strip_prefix("invalid type: "))?;
+    if let Some(r) = rest.split_once('`') {
+        return r.1.split('`').next().map(str::to_string);
+    }
+    let r = rest.split_once('"')?.1;
+    Some(format!(
+        "\"{}\"",
+        r.rsplit_once("\", expected").map_or(r, |(v, _)| v)
+    ))
+}
+
+/// The offset of the first line of the table starting at byte `from` whose value is `value`
+/// (serde loses the position of values inside a tagged table; the table's remains).
+fn value_offset(text: &str, from: usize, value: &str) -> Option<usize> {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        if offset > from && line.trim_start().starts_with('[') {
+            return None;
+        }
+        if offset >= from
+            && line
+                .split_once('=')
+                .is_some_and(|(_, v)| v.split('#').next().unwrap_or_default().trim() == value)
+        {
+            return Some(offset);
+        }
+        offset += line.len();
+    }
+    None
+}
+
+/// Where a byte offset of a TOML text lies: its line (1-based), the line's text and the
+/// dotted field there (`train.stages[1].lr`): the nearest table header above (arrays of
+/// tables counted) and the key on the line.
+struct Location<'a> {
+    line: usize,
+    source: &'a str,
+    field: String,
+}
+
+fn locate(text: &str, offset: usize) -> Location<'_> {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let line = text[..offset].matches('\n').count() + 1;
+    let source = text.lines().nth(line - 1).unwrap_or_default();
+    let mut table = String::new();
+    let mut arrays: BTreeMap<String, usize> = BTreeMap::new();
+    for l in text.lines().take(line) {
+        let t = l.trim();
+        if let Some(name) = t.strip_prefix("[[").and_then(|r| r.split("]]").next()) {
+            let name = name.trim().to_string();
+            let count = arrays.entry(name.clone()).or_insert(0);
+            table = format!("{name}[{count}]");
+            *count += 1;
+        } else if let Some(name) = t.strip_prefix('[').and_then(|r| r.split(']').next()) {
+            table = name.trim().to_string();
+        }
+    }
+    let key = source
+        .split_once('=')
+        .map(|(k, _)| k.trim())
+        .filter(|k| !k.is_empty() && !k.starts_with('[') && !k.starts_with('#'));
+    let field = match key {
+        Some(k) if table.is_empty() => k.to_string(),
+        Some(k) => format!("{table}.{k}"),
+        None => table,
+    };
+    Location {
+        line,
+        source,
+        field,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: &str =
+        "[pde]\nname = \"poisson2d\"\n\n[[train.stages]]\noptimizer = \"adam\"\nsteps = 5\n";
+
+    fn error(text: &str) -> String {
+        Config::parse(text, "c.toml", None).unwrap_err()
+    }
+
+    #[test]
+    fn errors_name_the_line_and_the_field() {
+        let e = error(&format!("seed = \"x\"\n{BASE}"));
+        assert!(e.starts_with("c.toml:1: seed:"), "{e}");
+        let e = error(&format!(
+            "{BASE}\n[[train.stages]]\noptimizer = \"lbfgs\"\nsteps = 5\nhistoryy = 3\n"
+        ));
+        assert!(e.starts_with("c.toml:11: train.stages[1].historyy:"), "{e}");
+        assert!(e.contains("(at `historyy = 3`)"), "{e}");
+        let e = error(&BASE.replace("steps = 5", "steps = -5"));
+        assert!(e.starts_with("c.toml:6: train.stages[0].steps:"), "{e}");
+    }
+
+    #[test]
+    fn unknown_keys_beside_parameterless_problems_are_refused() {
+        let e = error(&BASE.replace("name = \"poisson2d\"", "name = \"poisson2d\"\nbeta = 3"));
+        assert!(e.contains("beta"), "{e}");
+        assert!(e.contains("c.toml:"), "{e}");
+    }
+
+    #[test]
+    fn absurd_and_non_finite_parameters_are_refused() {
+        let adv = BASE.replace("name = \"poisson2d\"", "name = \"advection\"\nbeta = 1e300");
+        assert!(
+            error(&adv).contains("pde.beta = 1e300 is outside"),
+            "{}",
+            error(&adv)
+        );
+        let nan = BASE.replace("steps = 5", "steps = 5\nlr = nan");
+        assert!(error(&nan).contains("lr"), "{}", error(&nan));
+        let inf = format!("[weights]\nboundary = inf\n{BASE}");
+        assert!(error(&inf).contains("weights.boundary"), "{}", error(&inf));
+    }
+
+    #[test]
+    fn control_characters_are_escaped_when_echoed() {
+        let e = error(&format!("name = \"a\\u001b[31mb\"\n{BASE}"));
+        assert!(!e.chars().any(char::is_control), "{e:?}");
+        let e = error(&format!("seed = \"\\u0007\"\n{BASE}"));
+        assert!(!e.chars().any(char::is_control), "{e:?}");
     }
 }

@@ -33,7 +33,11 @@ pub struct GridSample {
 }
 
 /// Evaluate `run` on a grid of `per_axis^d` points of its domain's bounding box.
-pub fn sample_grid(run: &TrainedRun, per_axis: usize, device: &Device) -> Result<GridSample, String> {
+pub fn sample_grid(
+    run: &TrainedRun,
+    per_axis: usize,
+    device: &Device,
+) -> Result<GridSample, String> {
     let domain = &run.problem.domain;
     let d = domain.dim();
     if per_axis < 2 {

@@ -35,9 +35,10 @@ pub const RUN_FILES: [&str; 9] = [
 
 /// Whether `name` is a temporary file of [`crate::files::write_atomic`].
 pub fn is_temporary(name: &str) -> bool {
-    RUN_FILES
-        .iter()
-        .any(|f| name.strip_prefix(f).is_some_and(|rest| rest.starts_with(".tmp")))
+    RUN_FILES.iter().any(|f| {
+        name.strip_prefix(f)
+            .is_some_and(|rest| rest.starts_with(".tmp"))
+    })
 }
 
 /// Remove the temporary files an interrupted write left in `dir`; returns how many.

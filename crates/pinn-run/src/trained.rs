@@ -79,7 +79,10 @@ impl TrainedRun {
     /// `u` at `points` given as rows of coordinates.
     pub fn values_at(&self, points: &[Vec<f64>], device: &Device) -> Vec<f64> {
         let x = points_tensor(points, self.dim(), device);
-        self.evaluate(x).into_data_as::<f64>().iter::<f64>().collect()
+        self.evaluate(x)
+            .into_data_as::<f64>()
+            .iter::<f64>()
+            .collect()
     }
 
     /// The exact solution at `points`, when the problem has one.

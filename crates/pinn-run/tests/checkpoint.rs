@@ -43,7 +43,11 @@ fn a_checkpoint_survives_safetensors_bit_for_bit() {
     let ck = checkpoint(&config(6, 1));
     let back = Checkpoint::from_bytes(&ck.to_bytes().unwrap()).unwrap();
     assert_eq!(back, ck);
-    assert_eq!(back.params[0].name, "net.layers.0.weight", "{:?}", back.params[0].name);
+    assert_eq!(
+        back.params[0].name, "net.Mlp.layers.0.weight",
+        "{:?}",
+        back.params[0].name
+    );
 }
 
 #[test]
@@ -62,7 +66,10 @@ fn parameters_are_refused_by_a_model_of_another_shape_with_the_same_count() {
 fn damaged_files_are_errors_not_panics() {
     let bytes = checkpoint(&config(6, 1)).to_bytes().unwrap();
     for cut in [0, 7, 8, 100, bytes.len() / 2, bytes.len() - 1] {
-        assert!(Checkpoint::from_bytes(&bytes[..cut]).is_err(), "cut at {cut}");
+        assert!(
+            Checkpoint::from_bytes(&bytes[..cut]).is_err(),
+            "cut at {cut}"
+        );
     }
     let mut flipped = bytes.clone();
     flipped[10] ^= 0x55;

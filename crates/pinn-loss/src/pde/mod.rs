@@ -19,13 +19,13 @@ use crate::Problem;
 #[serde(tag = "name", rename_all = "snake_case", deny_unknown_fields)]
 pub enum PdeConfig {
     /// `−u'' = π² sin(πx)` on `[0, 1]`.
-    Poisson1d,
+    Poisson1d {},
     /// `−Δu = 2π² sin(πx) sin(πy)` on `[0, 1]²`.
-    Poisson2d,
+    Poisson2d {},
     /// `−Δu = f`, `u* = sin πx sin πy + 0.1 sin 8πx sin 8πy` on `[0, 1]²`.
-    Poisson2dMultiscale,
+    Poisson2dMultiscale {},
     /// `−Δu = 3π² Π sin(πx_i)` on `[0, 1]³`.
-    Poisson3d,
+    Poisson3d {},
     /// `Δu + k²u = q` on `[−1, 1]²`, `u* = sin(a₁πx) sin(a₂πy)`.
     Helmholtz2d {
         /// Wave number.
@@ -62,32 +62,52 @@ fn default_nu() -> f64 {
     0.1
 }
 
+/// The largest frequency (`k`, `a1`, `a2`) a shipped problem accepts: beyond it the solution
+/// oscillates faster than any affordable set of collocation points resolves.
+pub const MAX_FREQUENCY: f64 = 1e3;
+/// The largest transport speed `|β|` of the advection problem (same reason).
+pub const MAX_SPEED: f64 = 1e3;
+/// The largest diffusivity `ν` of the heat problem (the solution decays like `e^{−νπ²t}`,
+/// to below f64's smallest number for `ν ≳ 70`, and is zero to round-off long before).
+pub const MAX_DIFFUSIVITY: f64 = 10.0;
+
+/// `Ok` when `lo ≤ value ≤ hi` (and finite); otherwise the error names `pde.field`, the range
+/// and an example.
+fn within(field: &str, value: f64, lo: f64, hi: f64, example: &str) -> Result<(), String> {
+    if value.is_finite() && (lo..=hi).contains(&value) {
+        Ok(())
+    } else {
+        Err(format!(
+            "pde.{field} = {value:e} is outside [{lo}, {hi}], where the problem makes sense; e.g. {example}"
+        ))
+    }
+}
+
 impl PdeConfig {
     /// The problem this table describes; errors name the field.
     pub fn problem(&self) -> Result<Problem, String> {
         Ok(match *self {
-            Self::Poisson1d => Poisson::new(1).problem("poisson1d"),
-            Self::Poisson2d => Poisson::new(2).problem("poisson2d"),
-            Self::Poisson2dMultiscale => {
+            Self::Poisson1d {} => Poisson::new(1).problem("poisson1d"),
+            Self::Poisson2d {} => Poisson::new(2).problem("poisson2d"),
+            Self::Poisson2dMultiscale {} => {
                 Poisson::with_modes(2, vec![(1.0, 1.0), (0.1, 8.0)]).problem("poisson2d_multiscale")
             }
-            Self::Poisson3d => Poisson::new(3).problem("poisson3d"),
+            Self::Poisson3d {} => Poisson::new(3).problem("poisson3d"),
             Self::Helmholtz2d { k, a1, a2 } => {
-                if !(k.is_finite() && a1.is_finite() && a2.is_finite()) {
-                    return Err("pde.k, pde.a1 and pde.a2 must be finite numbers".into());
-                }
+                within("k", k, 0.0, MAX_FREQUENCY, "k = 1")?;
+                within("a1", a1, -MAX_FREQUENCY, MAX_FREQUENCY, "a1 = 1")?;
+                within("a2", a2, -MAX_FREQUENCY, MAX_FREQUENCY, "a2 = 4")?;
                 Helmholtz { k, a: (a1, a2) }.problem("helmholtz2d")
             }
             Self::Advection { beta } => {
-                if !beta.is_finite() {
-                    return Err("pde.beta must be a finite number".into());
-                }
+                within("beta", beta, -MAX_SPEED, MAX_SPEED, "beta = 1")?;
                 Advection { beta }.problem("advection")
             }
             Self::Heat1d { nu } => {
-                if !(nu > 0.0 && nu.is_finite()) {
+                if nu <= 0.0 {
                     return Err(format!("pde.nu must be positive (got {nu}); e.g. nu = 0.1"));
                 }
+                within("nu", nu, 0.0, MAX_DIFFUSIVITY, "nu = 0.1")?;
                 Heat { nu }.problem("heat1d")
             }
         })
