@@ -81,6 +81,8 @@ fn range(values: impl Iterator<Item = f64>, log: bool) -> (f64, f64) {
 fn tick(v: f64, log: bool) -> String {
     if log {
         format!("{v:.0e}")
+    } else if v.abs() < 1e-15 {
+        "0".into()
     } else if v.abs() >= 1e4 || (v != 0.0 && v.abs() < 1e-2) {
         format!("{v:.1e}")
     } else {
@@ -97,19 +99,57 @@ fn temporary(path: &Path) -> std::path::PathBuf {
     path.with_file_name(name)
 }
 
-/// Draw `series` into a 900 × 600 PNG at `path` (written through a temporary file).
-pub fn line_plot(path: &Path, axes: &Axes<'_>, series: &[Series]) -> Result<(), String> {
-    line_plot_marked(path, axes, series, &[])
+/// One panel of a figure: its axes, curves and dashed vertical marks (stage boundaries).
+pub struct Panel<'a> {
+    /// Title and axes.
+    pub axes: Axes<'a>,
+    /// The curves.
+    pub series: Vec<Series>,
+    /// x values of dashed vertical lines.
+    pub marks: Vec<f64>,
 }
 
-/// [`line_plot`] with dashed vertical lines at the x values of `marks` (stage boundaries).
-pub fn line_plot_marked(
-    path: &Path,
+/// Draw `series` into a 900 × 600 PNG at `path` (written through a temporary file).
+pub fn line_plot(path: &Path, axes: &Axes<'_>, series: &[Series]) -> Result<(), String> {
+    font()?;
+    let tmp = temporary(path);
+    let draw = || -> Result<(), Box<dyn std::error::Error>> {
+        let root = BitMapBackend::new(&tmp, (900, 600)).into_drawing_area();
+        root.fill(&WHITE)?;
+        draw_lines(&root, axes, series, &[])?;
+        root.present()?;
+        Ok(())
+    };
+    finish(draw(), &tmp, path)
+}
+
+/// Panels side by side, 900 × 600 pixels each, in one PNG at `path`.
+pub fn line_panels(path: &Path, panels: &[Panel<'_>]) -> Result<(), String> {
+    font()?;
+    let tmp = temporary(path);
+    let draw = || -> Result<(), Box<dyn std::error::Error>> {
+        let width = 900 * panels.len().max(1) as u32;
+        let root = BitMapBackend::new(&tmp, (width, 600)).into_drawing_area();
+        root.fill(&WHITE)?;
+        for (panel, area) in panels
+            .iter()
+            .zip(root.split_evenly((1, panels.len().max(1))))
+        {
+            draw_lines(&area, &panel.axes, &panel.series, &panel.marks)?;
+        }
+        root.present()?;
+        Ok(())
+    };
+    finish(draw(), &tmp, path)
+}
+
+/// Curves on `area`; points are marked when a curve has few of them.
+fn draw_lines(
+    area: &DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>,
     axes: &Axes<'_>,
     series: &[Series],
     marks: &[f64],
-) -> Result<(), String> {
-    font()?;
+) -> Result<(), Box<dyn std::error::Error>> {
     let keep = |&(x, y): &(f64, f64)| {
         x.is_finite() && y.is_finite() && (!axes.log_x || x > 0.0) && (!axes.log_y || y > 0.0)
     };
@@ -119,65 +159,60 @@ pub fn line_plot_marked(
         .collect();
     let (x0, x1) = range(pts.iter().flatten().map(|p| p.0), axes.log_x);
     let (y0, y1) = range(pts.iter().flatten().map(|p| p.1), axes.log_y);
-    let tmp = temporary(path);
-    let draw = || -> Result<(), Box<dyn std::error::Error>> {
-        let root = BitMapBackend::new(&tmp, (900, 600)).into_drawing_area();
-        root.fill(&WHITE)?;
-        let mut builder = ChartBuilder::on(&root);
-        builder
-            .caption(axes.title, ("sans-serif", 24))
-            .margin(15)
-            .x_label_area_size(50)
-            .y_label_area_size(80);
-        macro_rules! finish {
-            ($chart:expr) => {{
-                let mut chart = $chart;
+    let mut builder = ChartBuilder::on(area);
+    builder
+        .caption(axes.title, ("sans-serif", 24))
+        .margin(15)
+        .x_label_area_size(50)
+        .y_label_area_size(80);
+    macro_rules! finish {
+        ($chart:expr) => {{
+            let mut chart = $chart;
+            chart
+                .configure_mesh()
+                .x_desc(axes.x)
+                .y_desc(axes.y)
+                .x_label_formatter(&|v| tick(*v, axes.log_x))
+                .y_label_formatter(&|v| tick(*v, axes.log_y))
+                .label_style(("sans-serif", 16))
+                .draw()?;
+            for &x in marks {
+                chart.draw_series(DashedLineSeries::new(
+                    [(x, y0), (x, y1)],
+                    6,
+                    4,
+                    BLACK.mix(0.5).stroke_width(1),
+                ))?;
+            }
+            for (i, (s, p)) in series.iter().zip(&pts).enumerate() {
+                let color = Palette99::pick(i).mix(0.9);
                 chart
-                    .configure_mesh()
-                    .x_desc(axes.x)
-                    .y_desc(axes.y)
-                    .x_label_formatter(&|v| tick(*v, axes.log_x))
-                    .y_label_formatter(&|v| tick(*v, axes.log_y))
-                    .label_style(("sans-serif", 16))
-                    .draw()?;
-                for &x in marks {
-                    chart.draw_series(DashedLineSeries::new(
-                        [(x, y0), (x, y1)],
-                        6,
-                        4,
-                        BLACK.mix(0.5).stroke_width(1),
-                    ))?;
-                }
-                for (i, (s, p)) in series.iter().zip(&pts).enumerate() {
-                    let color = Palette99::pick(i).mix(0.9);
-                    chart
-                        .draw_series(LineSeries::new(p.iter().copied(), color.stroke_width(2)))?
-                        .label(s.name.clone())
-                        .legend(move |(x, y)| {
-                            PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
-                        });
+                    .draw_series(LineSeries::new(p.iter().copied(), color.stroke_width(2)))?
+                    .label(s.name.clone())
+                    .legend(move |(x, y)| {
+                        PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
+                    });
+                if p.len() <= 100 {
                     chart.draw_series(p.iter().map(|&q| Circle::new(q, 3, color.filled())))?;
                 }
-                chart
-                    .configure_series_labels()
-                    .background_style(WHITE.mix(0.8))
-                    .border_style(BLACK)
-                    .label_font(("sans-serif", 16))
-                    .draw()?;
-            }};
-        }
-        match (axes.log_x, axes.log_y) {
-            (false, false) => finish!(builder.build_cartesian_2d(x0..x1, y0..y1)?),
-            (false, true) => finish!(builder.build_cartesian_2d(x0..x1, (y0..y1).log_scale())?),
-            (true, false) => finish!(builder.build_cartesian_2d((x0..x1).log_scale(), y0..y1)?),
-            (true, true) => {
-                finish!(builder.build_cartesian_2d((x0..x1).log_scale(), (y0..y1).log_scale())?)
             }
+            chart
+                .configure_series_labels()
+                .background_style(WHITE.mix(0.8))
+                .border_style(BLACK)
+                .label_font(("sans-serif", 16))
+                .draw()?;
+        }};
+    }
+    match (axes.log_x, axes.log_y) {
+        (false, false) => finish!(builder.build_cartesian_2d(x0..x1, y0..y1)?),
+        (false, true) => finish!(builder.build_cartesian_2d(x0..x1, (y0..y1).log_scale())?),
+        (true, false) => finish!(builder.build_cartesian_2d((x0..x1).log_scale(), y0..y1)?),
+        (true, true) => {
+            finish!(builder.build_cartesian_2d((x0..x1).log_scale(), (y0..y1).log_scale())?)
         }
-        root.present()?;
-        Ok(())
-    };
-    finish(draw(), &tmp, path)
+    }
+    Ok(())
 }
 
 /// Rename the drawn temporary file to `path`, or remove it after a failed drawing.
@@ -263,16 +298,9 @@ pub fn heat_maps(
             let mut scale = ChartBuilder::on(&bar)
                 .margin_top(40)
                 .margin_bottom(50)
-                .margin_right(30)
+                .margin_right(40)
                 .y_label_area_size(64)
                 .build_cartesian_2d(0.0..1.0, lo..hi)?;
-            scale
-                .configure_mesh()
-                .disable_mesh()
-                .disable_x_axis()
-                .y_label_formatter(&|v| format!("{v:.1e}"))
-                .label_style(("sans-serif", 12))
-                .draw()?;
             let steps = 64;
             scale.draw_series((0..steps).map(|k| {
                 let a = lo + (hi - lo) * k as f64 / steps as f64;
@@ -280,6 +308,13 @@ pub fn heat_maps(
                 let c = ViridisRGB.get_color_normalized(0.5 * (a + b), lo, hi);
                 Rectangle::new([(0.0, a), (1.0, b)], c.filled())
             }))?;
+            scale
+                .configure_mesh()
+                .disable_mesh()
+                .disable_x_axis()
+                .y_label_formatter(&|v| format!("{v:.1e}"))
+                .label_style(("sans-serif", 12))
+                .draw()?;
         }
         root.present()?;
         Ok(())

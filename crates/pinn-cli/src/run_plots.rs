@@ -10,7 +10,7 @@ use pinn_loss::{Problem, points_tensor};
 use pinn_model::Field;
 use pinn_run::run_dir::{LOSS_PLOT, SOLUTION_PLOT};
 
-use crate::plot::{Axes, HeatMap, Series, heat_maps, line_plot, line_plot_marked};
+use crate::plot::{Axes, HeatMap, Panel, Series, heat_maps, line_panels};
 
 /// Points per axis of the solution plots.
 const PLOT_GRID: usize = 128;
@@ -77,7 +77,14 @@ fn loss_plot(path: &Path, csv: &str, name: &str) -> Result<(), String> {
         log_x: false,
         log_y: true,
     };
-    line_plot_marked(path, &axes, &series, &marks)
+    line_panels(
+        path,
+        &[Panel {
+            axes,
+            series,
+            marks,
+        }],
+    )
 }
 
 /// The solution, the exact one and the error.
@@ -107,29 +114,51 @@ fn solution_plot<M: Field>(
             .map(|i| vec![lo[0] + (hi[0] - lo[0]) * i as f64 / (n - 1) as f64])
             .collect();
         let u = evaluate(&xs);
-        let mut series = vec![Series {
+        let mut solution = vec![Series {
             name: "u (trained)".into(),
             points: xs.iter().zip(&u).map(|(x, v)| (x[0], *v)).collect(),
         }];
-        if let Some(e) = exact {
-            series.push(Series {
-                name: "u* (exact)".into(),
-                points: xs.iter().map(|x| (x[0], e(x))).collect(),
-            });
-            series.push(Series {
-                name: "u − u*".into(),
-                points: xs.iter().zip(&u).map(|(x, v)| (x[0], v - e(x))).collect(),
-            });
-        }
         let title = format!("{}: solution", problem.name);
-        let axes = Axes {
-            title: &title,
+        let axis = |title| Axes {
+            title,
             x: &names[0],
             y: "u",
             log_x: false,
             log_y: false,
         };
-        return line_plot(path, &axes, &series);
+        let mut panels = Vec::new();
+        let Some(e) = exact else {
+            return line_panels(
+                path,
+                &[Panel {
+                    axes: axis(&title),
+                    series: solution,
+                    marks: Vec::new(),
+                }],
+            );
+        };
+        solution.push(Series {
+            name: "u* (exact)".into(),
+            points: xs.iter().map(|x| (x[0], e(x))).collect(),
+        });
+        panels.push(Panel {
+            axes: axis(&title),
+            series: solution,
+            marks: Vec::new(),
+        });
+        let error = vec![Series {
+            name: "u − u*".into(),
+            points: xs.iter().zip(&u).map(|(x, v)| (x[0], v - e(x))).collect(),
+        }];
+        panels.push(Panel {
+            axes: Axes {
+                y: "u − u*",
+                ..axis("error")
+            },
+            series: error,
+            marks: Vec::new(),
+        });
+        return line_panels(path, &panels);
     }
     // The first two axes; the time axis (if not among them) at its final value, others at
     // their middle.

@@ -40,6 +40,7 @@ impl std::str::FromStr for Lambda {
 /// Run `pinn spectrum`.
 pub fn run(config_path: &Path, lambda: Lambda, out: Option<PathBuf>) -> Result<(), String> {
     let config = Config::load(config_path)?;
+    crate::memory::check(&config)?;
     let name = config.name.clone().unwrap_or_else(|| "run".into());
     let dir = out.unwrap_or_else(|| Path::new("runs").join(&name).join("spectrum"));
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;

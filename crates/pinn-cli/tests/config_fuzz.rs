@@ -27,6 +27,11 @@ fn wild_value() -> impl Strategy<Value = toml::Value> {
         Just(V::Float(1e300)),
         Just(V::Float(1e-300)),
         Just(V::Float(0.5)),
+        Just(V::Integer(2)),
+        Just(V::Integer(16)),
+        Just(V::Integer(100)),
+        Just(V::Float(0.1)),
+        Just(V::Float(10.0)),
         Just(V::String(String::new())),
         Just(V::String("../../escape".into())),
         Just(V::String("/tmp/abs".into())),
@@ -176,13 +181,14 @@ fn mutated_configs_exit_0_2_or_3_and_stay_in_their_run_directory() {
     std::fs::create_dir_all(&root).unwrap();
     let mut runner = TestRunner::new_with_rng(
         ProptestConfig {
-            cases: 48,
+            cases: 128,
             failure_persistence: None,
             ..ProptestConfig::default()
         },
         TestRng::deterministic_rng(RngAlgorithm::ChaCha),
     );
     let case = std::cell::Cell::new(0);
+    let codes = std::cell::RefCell::new(Vec::new());
     let strategy = (
         0..configs.len(),
         proptest::collection::vec(mutation(), 1..4),
@@ -201,6 +207,7 @@ fn mutated_configs_exit_0_2_or_3_and_stay_in_their_run_directory() {
                 .unwrap();
             let stderr = String::from_utf8_lossy(&out.stderr);
             let code = out.status.code();
+            codes.borrow_mut().push(code);
             prop_assert!(
                 matches!(code, Some(0 | 2 | 3)),
                 "exit {code:?} for\n{text}\n{stderr}"
@@ -227,6 +234,13 @@ fn mutated_configs_exit_0_2_or_3_and_stay_in_their_run_directory() {
             Ok(())
         })
         .unwrap();
+    let codes = codes.into_inner();
+    let trained = codes.iter().filter(|c| **c == Some(0)).count();
+    println!("exit codes of {} cases: {codes:?}", codes.len());
+    assert!(
+        trained >= 10,
+        "only {trained} mutated configs trained: {codes:?}"
+    );
     let left = files_under(&root);
     assert!(left.is_empty(), "left {left:?}");
 }

@@ -105,7 +105,7 @@ impl Config {
         let mut config: Config = toml::from_str(text).map_err(|e| {
             let mut msg = printable(&e.message().replace('\n', " "));
             if msg.contains("expected usize") || msg.contains("expected u64") {
-                msg.push_str("; counts must be non-negative integers");
+                msg.push_str("; write a non-negative integer");
             }
             if msg.contains("unknown variant") && msg.contains("poisson") {
                 msg.push_str("; set [pde] name to one of the shipped problems");

@@ -115,13 +115,21 @@ pub fn estimate(config: &Config, budget: f64) -> Result<MemoryEstimate, String> 
     let rows = config.points.interior as f64 + config.points.boundary as f64 * faces;
     let widest = width.max(features);
     let per_row = 6.0 * streams * widest * (depth + 1.0) * b;
+    let features_fix = match &m.features {
+        Some(FeaturesConfig::Periodic { .. }) => "lower model.features.max_mode or model.width",
+        Some(FeaturesConfig::Random { .. }) => "lower model.features.count or model.width",
+        None => "lower model.width or model.depth",
+    };
+    let fitting_rows = (0.5 * budget / per_row).floor();
+    let activation_fix = if fitting_rows < 1000.0 {
+        format!("{features_fix} (each layer is {widest:.0} wide)")
+    } else {
+        format!("lower points.interior to at most {fitting_rows:.0} or model.width")
+    };
     let mut terms = vec![MemoryTerm {
         what: "the activations of the collocation points",
         bytes: rows * per_row,
-        fix: format!(
-            "lower points.interior to at most {:.0} or model.width",
-            (0.5 * budget / per_row).floor().max(1.0)
-        ),
+        fix: activation_fix,
     }];
     let history = config
         .train
@@ -132,11 +140,6 @@ pub fn estimate(config: &Config, budget: f64) -> Result<MemoryEstimate, String> 
             _ => 0.0,
         })
         .fold(0.0, f64::max);
-    let features_fix = match &m.features {
-        Some(FeaturesConfig::Periodic { .. }) => "lower model.features.max_mode or model.width",
-        Some(FeaturesConfig::Random { .. }) => "lower model.features.count or model.width",
-        None => "lower model.width or model.depth",
-    };
     terms.push(MemoryTerm {
         what: "the parameters and the optimizer state",
         bytes: n_params * 8.0 * (6.0 + 2.0 * history),
