@@ -17,6 +17,19 @@ pub enum Constraint {
         /// The data `g`.
         g: BoundaryData,
     },
+    /// `α u + β ∂u/∂n = g` on the given faces, `n` the outward unit normal: Neumann data
+    /// (`α = 0, β = 1`) or Robin data. Always a loss term, also under hard constraints (the
+    /// ansatz builds in value and periodic conditions only).
+    Robin {
+        /// The faces.
+        faces: Vec<Face>,
+        /// The coefficient `α` of `u`.
+        alpha: f64,
+        /// The coefficient `β` of `∂u/∂n`.
+        beta: f64,
+        /// The data `g`.
+        g: BoundaryData,
+    },
     /// `u(…, lo, …) = u(…, hi, …)` along `axis`.
     Periodic {
         /// The periodic coordinate.
@@ -43,6 +56,31 @@ impl Condition {
             constraint: Constraint::Value { faces, g },
             weight: 1.0,
         }
+    }
+
+    /// `∂u/∂n = g` on `faces` (Neumann), weight 1.
+    pub fn neumann(name: &str, faces: Vec<Face>, g: BoundaryData) -> Self {
+        Self::robin(name, faces, 0.0, 1.0, g)
+    }
+
+    /// `α u + β ∂u/∂n = g` on `faces` (Robin), weight 1.
+    pub fn robin(name: &str, faces: Vec<Face>, alpha: f64, beta: f64, g: BoundaryData) -> Self {
+        Self {
+            name: name.into(),
+            constraint: Constraint::Robin {
+                faces,
+                alpha,
+                beta,
+                g,
+            },
+            weight: 1.0,
+        }
+    }
+
+    /// Whether the hard-constraint ansatz ([`crate::Problem::ansatz`]) satisfies this
+    /// condition (value and periodic conditions), so that it is no loss term there.
+    pub fn built_into_ansatz(&self) -> bool {
+        !matches!(self.constraint, Constraint::Robin { .. })
     }
 
     /// Periodicity along `axis`, weight 1.

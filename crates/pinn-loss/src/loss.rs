@@ -76,6 +76,14 @@ pub const RESIDUAL: &str = "residual";
 enum TermData {
     /// `r = u(y) − g(y)`.
     Value { x: Tensor<2>, target: Tensor<2> },
+    /// `r = α u(y) + β ∇u(y)·n(y) − g(y)`.
+    Robin {
+        x: Tensor<2>,
+        normals: Tensor<2>,
+        target: Tensor<2>,
+        alpha: f64,
+        beta: f64,
+    },
     /// `r = u(y_lo) − u(y_hi)`.
     Periodic { lo: Tensor<2>, hi: Tensor<2> },
 }
@@ -84,7 +92,7 @@ impl TermData {
     /// Rows of the term's residual (a periodic pair is one row).
     fn rows(&self) -> usize {
         match self {
-            Self::Value { x, .. } => x.dims()[0],
+            Self::Value { x, .. } | Self::Robin { x, .. } => x.dims()[0],
             Self::Periodic { lo, .. } => lo.dims()[0],
         }
     }
@@ -98,6 +106,21 @@ impl TermData {
         };
         match self {
             Self::Value { x, target } => model.forward(cut(x)) - cut(target),
+            Self::Robin {
+                x,
+                normals,
+                target,
+                alpha,
+                beta,
+            } => {
+                let d = normals.dims()[1];
+                let u = model.forward_jet(Jet::input(cut(x), Arc::new(JetSpec::gradient(d))));
+                let flux = (0..d)
+                    .map(|i| u.first_dense(i) * cut(normals).narrow(1, i, 1))
+                    .reduce(|a, b| a + b)
+                    .expect("a domain has a coordinate");
+                u.into_value().mul_scalar(*alpha) + flux.mul_scalar(*beta) - cut(target)
+            }
             Self::Periodic { lo, hi } => model.forward(cut(lo)) - model.forward(cut(hi)),
         }
     }
@@ -173,6 +196,33 @@ impl PinnLoss {
                     TermData::Value {
                         x: points_tensor(&ys, d, device),
                         target: column(target, device),
+                    }
+                }
+                Constraint::Robin {
+                    faces,
+                    alpha,
+                    beta,
+                    g,
+                } => {
+                    if !(alpha.is_finite() && beta.is_finite()) || (*alpha == 0.0 && *beta == 0.0) {
+                        return Err(format!(
+                            "the `{}` condition α u + β ∂u/∂n = g needs finite α, β, not both 0",
+                            c.name
+                        ));
+                    }
+                    let ys =
+                        sampling::on_faces(domain, faces, points.sampler, points.boundary, seed)?;
+                    let normals: Vec<Vec<f64>> = ys
+                        .iter()
+                        .map(|y| outward_normal(domain, faces, y))
+                        .collect();
+                    let target = ys.iter().map(|y| g(y)).collect();
+                    TermData::Robin {
+                        x: points_tensor(&ys, d, device),
+                        normals: points_tensor(&normals, d, device),
+                        target: column(target, device),
+                        alpha: *alpha,
+                        beta: *beta,
                     }
                 }
                 Constraint::Periodic { axis } => {
@@ -390,4 +440,22 @@ impl L2Error {
             diff
         }
     }
+}
+
+/// The outward unit normal at `y`, a point on one of `faces` of the box `domain`: `±e_axis`
+/// of the face it lies on (the first such face at an edge or corner).
+fn outward_normal(domain: &Domain, faces: &[crate::Face], y: &[f64]) -> Vec<f64> {
+    let mut n = vec![0.0; domain.dim()];
+    let on = |f: &crate::Face| {
+        let side = if f.upper {
+            domain.hi()[f.axis]
+        } else {
+            domain.lo()[f.axis]
+        };
+        (y[f.axis] - side).abs() <= 1e-12 * (1.0 + side.abs())
+    };
+    if let Some(f) = faces.iter().find(|f| on(f)) {
+        n[f.axis] = if f.upper { 1.0 } else { -1.0 };
+    }
+    n
 }

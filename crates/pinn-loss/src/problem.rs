@@ -68,6 +68,7 @@ impl Problem {
                         period: hi[*axis] - lo[*axis],
                     });
                 }
+                Constraint::Robin { .. } => {}
                 Constraint::Value { faces, .. } => {
                     has_values = true;
                     let mut axes: Vec<usize> = faces.iter().map(|f| f.axis).collect();
@@ -98,10 +99,16 @@ impl Problem {
         Ok(ansatz)
     }
 
-    /// The same problem without conditions: what remains to train under [`Problem::ansatz`].
+    /// The same problem without the conditions [`Problem::ansatz`] satisfies: what remains
+    /// to train under it (the residual, and Neumann or Robin conditions as loss terms).
     pub fn without_conditions(&self) -> Self {
         Self {
-            conditions: Vec::new(),
+            conditions: self
+                .conditions
+                .iter()
+                .filter(|c| !c.built_into_ansatz())
+                .cloned()
+                .collect(),
             ..self.clone()
         }
     }

@@ -1,11 +1,13 @@
 //! The shipped PDEs, each with an exact solution, and the `[pde]` table that selects one.
 
 mod advection;
+mod flux;
 mod heat;
 mod helmholtz;
 mod poisson;
 
 pub use advection::Advection;
+pub use flux::{neumann as poisson1d_neumann, robin as poisson1d_robin};
 pub use heat::Heat;
 pub use helmholtz::Helmholtz;
 pub use poisson::Poisson;
@@ -20,6 +22,10 @@ use crate::Problem;
 pub enum PdeConfig {
     /// `−u'' = π² sin(πx)` on `[0, 1]`.
     Poisson1d {},
+    /// `−u'' = (π²/4) sin(πx/2)`, `u(0) = 0`, Neumann `u'(1) = 0`; `u = sin(πx/2)`.
+    Poisson1dNeumann {},
+    /// `−u'' = cos x`, `u(0) = 1`, Robin `u(1) + u'(1) = cos 1 − sin 1`; `u = cos x`.
+    Poisson1dRobin {},
     /// `−Δu = 2π² sin(πx) sin(πy)` on `[0, 1]²`.
     Poisson2d {},
     /// `−Δu = f`, `u* = sin πx sin πy + 0.1 sin 8πx sin 8πy` on `[0, 1]²`.
@@ -88,6 +94,8 @@ impl PdeConfig {
     pub fn problem(&self) -> Result<Problem, String> {
         Ok(match *self {
             Self::Poisson1d {} => Poisson::new(1).problem("poisson1d"),
+            Self::Poisson1dNeumann {} => poisson1d_neumann("poisson1d_neumann"),
+            Self::Poisson1dRobin {} => poisson1d_robin("poisson1d_robin"),
             Self::Poisson2d {} => Poisson::new(2).problem("poisson2d"),
             Self::Poisson2dMultiscale {} => {
                 Poisson::with_modes(2, vec![(1.0, 1.0), (0.1, 8.0)]).problem("poisson2d_multiscale")
