@@ -77,13 +77,7 @@ enum TermData {
     /// `r = u(y) − g(y)`.
     Value { x: Tensor<2>, target: Tensor<2> },
     /// `r = α u(y) + β ∇u(y)·n(y) − g(y)`.
-    Robin {
-        x: Tensor<2>,
-        normals: Tensor<2>,
-        target: Tensor<2>,
-        alpha: f64,
-        beta: f64,
-    },
+    Robin(Box<RobinData>),
     /// `r = u(y_lo) − u(y_hi)`.
     Periodic { lo: Tensor<2>, hi: Tensor<2> },
 }
@@ -92,7 +86,8 @@ impl TermData {
     /// Rows of the term's residual (a periodic pair is one row).
     fn rows(&self) -> usize {
         match self {
-            Self::Value { x, .. } | Self::Robin { x, .. } => x.dims()[0],
+            Self::Value { x, .. } => x.dims()[0],
+            Self::Robin(r) => r.x.dims()[0],
             Self::Periodic { lo, .. } => lo.dims()[0],
         }
     }
@@ -106,13 +101,14 @@ impl TermData {
         };
         match self {
             Self::Value { x, target } => model.forward(cut(x)) - cut(target),
-            Self::Robin {
-                x,
-                normals,
-                target,
-                alpha,
-                beta,
-            } => {
+            Self::Robin(r) => {
+                let RobinData {
+                    x,
+                    normals,
+                    target,
+                    alpha,
+                    beta,
+                } = r.as_ref();
                 let d = normals.dims()[1];
                 let u = model.forward_jet(Jet::input(cut(x), Arc::new(JetSpec::gradient(d))));
                 let flux = (0..d)
@@ -124,6 +120,16 @@ impl TermData {
             Self::Periodic { lo, hi } => model.forward(cut(lo)) - model.forward(cut(hi)),
         }
     }
+}
+
+/// The points, outward normals and data of a Robin term.
+#[derive(Clone, Debug)]
+struct RobinData {
+    x: Tensor<2>,
+    normals: Tensor<2>,
+    target: Tensor<2>,
+    alpha: f64,
+    beta: f64,
 }
 
 #[derive(Clone, Debug)]
@@ -217,13 +223,13 @@ impl PinnLoss {
                         .map(|y| outward_normal(domain, faces, y))
                         .collect();
                     let target = ys.iter().map(|y| g(y)).collect();
-                    TermData::Robin {
+                    TermData::Robin(Box::new(RobinData {
                         x: points_tensor(&ys, d, device),
                         normals: points_tensor(&normals, d, device),
                         target: column(target, device),
                         alpha: *alpha,
                         beta: *beta,
-                    }
+                    }))
                 }
                 Constraint::Periodic { axis } => {
                     let lo_face = crate::Face {
