@@ -8,7 +8,9 @@ use std::sync::{Arc, OnceLock};
 
 use burn::Tensor;
 use burn::tensor::Device;
-use pinn_loss::pde::{Advection, Heat, Helmholtz, Poisson};
+use pinn_loss::pde::{
+    Advection, Heat, Helmholtz, Poisson, Wave, poisson1d_neumann, poisson1d_robin,
+};
 use pinn_loss::{PinnLoss, PointsConfig, Problem, Sampler, points_tensor, sampling};
 use pinn_model::backend::{Backend, Dtype, autodiff_device};
 use pinn_model::{Activation, Jet, ModelConfig, params};
@@ -89,6 +91,34 @@ fn advection_and_heat_residuals_vanish_on_exact_solutions() {
             .mul(coord(x, 0).scale(PI).sin())
     });
     assert!(e < 1e-12, "heat: {e:e}");
+}
+
+#[test]
+fn wave_and_flux_problem_residuals_vanish_on_exact_solutions() {
+    // PINNacle's Wave1d-C, c = 2: sin πx cos 2πt + ½ sin 4πx cos 8πt.
+    let p = Wave { c: 2.0 }.problem("wave1d");
+    let e = residual_of_exact(&p, |x| {
+        let mode = |k: f64, a: f64| {
+            coord(x, 0)
+                .scale(k * PI)
+                .sin()
+                .mul(coord(x, 1).scale(2.0 * k * PI).cos())
+                .scale(a)
+        };
+        mode(1.0, 1.0).add(mode(4.0, 0.5))
+    });
+    assert!(e < 1e-10, "wave: {e:e}");
+    let exact = p.exact.as_ref().unwrap();
+    let (x, t) = (0.3, 0.7);
+    let closed =
+        (PI * x).sin() * (2.0 * PI * t).cos() + 0.5 * (4.0 * PI * x).sin() * (8.0 * PI * t).cos();
+    assert!((exact(&[x, t]) - closed).abs() < 1e-15);
+    let p = poisson1d_neumann("n");
+    let e = residual_of_exact(&p, |x| coord(x, 0).scale(PI / 2.0).sin());
+    assert!(e < 1e-12, "neumann: {e:e}");
+    let p = poisson1d_robin("r");
+    let e = residual_of_exact(&p, |x| coord(x, 0).cos());
+    assert!(e < 1e-12, "robin: {e:e}");
 }
 
 #[test]

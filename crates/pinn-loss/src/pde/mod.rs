@@ -5,12 +5,14 @@ mod flux;
 mod heat;
 mod helmholtz;
 mod poisson;
+mod wave;
 
 pub use advection::Advection;
 pub use flux::{neumann as poisson1d_neumann, robin as poisson1d_robin};
 pub use heat::Heat;
 pub use helmholtz::Helmholtz;
 pub use poisson::Poisson;
+pub use wave::Wave;
 
 use serde::{Deserialize, Serialize};
 
@@ -56,6 +58,9 @@ pub enum PdeConfig {
         #[serde(default = "default_nu")]
         nu: f64,
     },
+    /// PINNacle's Wave1d-C: `u_tt = 4 u_xx` on `[0, 1]²`, `u_t(x, 0) = 0`;
+    /// `u* = sin πx cos 2πt + ½ sin 4πx cos 8πt`.
+    Wave1d {},
 }
 
 fn one() -> f64 {
@@ -111,6 +116,7 @@ impl PdeConfig {
                 within("beta", beta, -MAX_SPEED, MAX_SPEED, "beta = 1")?;
                 Advection { beta }.problem("advection")
             }
+            Self::Wave1d {} => Wave { c: 2.0 }.problem("wave1d"),
             Self::Heat1d { nu } => {
                 if nu <= 0.0 {
                     return Err(format!("pde.nu must be positive (got {nu}); e.g. nu = 0.1"));
