@@ -1,5 +1,6 @@
-//! `pinn bench accuracy`: train each benchmark problem with the method its config in
-//! `configs/accuracy/` names, and write one JSON line per problem to `DIR/accuracy.jsonl`.
+//! `pinn bench accuracy` and `pinn bench pinnacle`: train each benchmark problem with the
+//! method its config (`configs/accuracy/`, `configs/pinnacle/`) names, and write one JSON line
+//! per problem to `DIR/accuracy.jsonl` or `DIR/pinnacle.jsonl`.
 
 use std::path::Path;
 
@@ -10,38 +11,93 @@ use crate::train::{self, Exit, Overrides};
 use pinn_run::Config;
 use pinn_run::files::write_atomic;
 
-/// A benchmark problem: its config (compiled in, so the binary runs anywhere) and target.
+/// A benchmark problem: its config (compiled in, so the binary runs anywhere), its target
+/// and, for PINNacle, the best published error; a problem the library cannot express yet has
+/// no config and says what it needs.
 struct Case {
     problem: &'static str,
-    config: &'static str,
+    config: Result<&'static str, &'static str>,
     target: f64,
+    published_best: Option<f64>,
 }
 
-const CASES: [Case; 5] = [
+const ACCURACY: [Case; 5] = [
     Case {
         problem: "poisson2d",
-        config: include_str!("../../../configs/accuracy/poisson2d.toml"),
+        config: Ok(include_str!("../../../configs/accuracy/poisson2d.toml")),
         target: 1e-6,
+        published_best: None,
     },
     Case {
         problem: "poisson2d_multiscale",
-        config: include_str!("../../../configs/accuracy/poisson2d_multiscale.toml"),
+        config: Ok(include_str!(
+            "../../../configs/accuracy/poisson2d_multiscale.toml"
+        )),
         target: 1e-4,
+        published_best: None,
     },
     Case {
         problem: "helmholtz2d",
-        config: include_str!("../../../configs/accuracy/helmholtz2d.toml"),
+        config: Ok(include_str!("../../../configs/accuracy/helmholtz2d.toml")),
         target: 1e-5,
+        published_best: None,
     },
     Case {
         problem: "advection",
-        config: include_str!("../../../configs/accuracy/advection.toml"),
+        config: Ok(include_str!("../../../configs/accuracy/advection.toml")),
         target: 1e-4,
+        published_best: None,
     },
     Case {
         problem: "heat1d",
-        config: include_str!("../../../configs/accuracy/heat1d.toml"),
+        config: Ok(include_str!("../../../configs/accuracy/heat1d.toml")),
         target: 1e-6,
+        published_best: None,
+    },
+];
+
+/// The PINNacle problems of `../shared/pinnacle/` with the targets of issue 9 and the best
+/// published errors (Hao et al., NeurIPS 2024).
+const PINNACLE: [Case; 6] = [
+    Case {
+        problem: "burgers1d",
+        config: Err(
+            "a nonlinear residual with a reference file (Cole–Hopf data): not in the library yet",
+        ),
+        target: 1e-3,
+        published_best: Some(1.45e-2),
+    },
+    Case {
+        problem: "poisson2d_classic",
+        config: Err(
+            "a domain with holes (CSG) and the COMSOL reference file: not in the library yet",
+        ),
+        target: 1e-3,
+        published_best: Some(1.23e-2),
+    },
+    Case {
+        problem: "ns2d_lid_driven",
+        config: Err("a system of PDEs (u, v, p): not in the library yet"),
+        target: 1e-3,
+        published_best: Some(3.60e-2),
+    },
+    Case {
+        problem: "heat2d_multiscale",
+        config: Err("anisotropic diffusion u_t = u_xx/(500π)² + u_yy/π²: not in the library yet"),
+        target: 1e-3,
+        published_best: Some(6.21e-2),
+    },
+    Case {
+        problem: "wave1d",
+        config: Ok(include_str!("../../../configs/pinnacle/wave1d.toml")),
+        target: 1e-4,
+        published_best: Some(9.79e-2),
+    },
+    Case {
+        problem: "poisson_nd5",
+        config: Err("Poisson in 5 dimensions with a non-trivial lift: not in the library yet"),
+        target: 1e-5,
+        published_best: Some(4.67e-4),
     },
 ];
 
@@ -82,72 +138,132 @@ fn method(config: &Config, n_params: usize) -> String {
 
 /// Run the accuracy benchmark (`only`: one problem by name).
 pub fn accuracy(out: &Path, quick: bool, only: Option<&str>) -> Result<(), String> {
+    run("accuracy", &ACCURACY, out, quick, only)
+}
+
+/// Run the PINNacle benchmark (`only`: one problem by name). The error is the relative L²
+/// error against the exact solution on the config's evaluation grid (the PINNacle problems
+/// expressed so far have exact solutions).
+pub fn pinnacle(out: &Path, quick: bool, only: Option<&str>) -> Result<(), String> {
+    run("pinnacle", &PINNACLE, out, quick, only)
+}
+
+/// Train `cases` into `out/PROBLEM/` and write `out/KIND.jsonl`, one line per problem.
+fn run(
+    kind: &str,
+    cases: &[Case],
+    out: &Path,
+    quick: bool,
+    only: Option<&str>,
+) -> Result<(), String> {
     if let Some(name) = only
-        && !CASES.iter().any(|c| c.problem == name)
+        && !cases.iter().any(|c| c.problem == name)
     {
-        let names: Vec<&str> = CASES.iter().map(|c| c.problem).collect();
+        let names: Vec<&str> = cases.iter().map(|c| c.problem).collect();
         return Err(format!(
-            "--only {name}: no such benchmark problem; choose one of {}",
+            "--only {name}: no such {kind} problem; choose one of {}",
             names.join(", ")
         ));
     }
     std::fs::create_dir_all(out)
         .map_err(|e| format!("cannot create output directory {}: {e}", out.display()))?;
+    let file = out.join(format!("{kind}.jsonl"));
     let mut lines = String::new();
     let mut table = Vec::new();
-    for case in CASES.iter().filter(|c| only.is_none_or(|n| n == c.problem)) {
-        let mut config = Config::parse(
-            case.config,
-            &format!("configs/accuracy/{}.toml", case.problem),
-            Some(case.problem.to_string()),
-        )?;
-        if quick {
-            config.set_total_steps(QUICK_STEPS);
-        }
-        eprintln!("bench accuracy: {} …", case.problem);
-        let (end, summary) = train::execute(
-            config.clone(),
-            Overrides {
-                out: Some(out.join(case.problem)),
-                quiet: true,
-                force: true,
-                ..Overrides::default()
-            },
-        )?;
-        let rel_l2 = summary.rel_l2.unwrap_or(f64::NAN);
-        let line = json!({
-            "problem": case.problem,
-            "method": method(&config, summary.n_params),
-            "dtype": summary.dtype,
-            "steps": summary.steps,
-            "rel_l2": rel_l2,
-            "wall_s": summary.wall_s,
-            "target": case.target,
-            "met": rel_l2 <= case.target,
-            "quick": quick,
-            "termination": summary.termination,
-            "non_finite": matches!(end, Exit::NonFinite),
-        });
+    for case in cases.iter().filter(|c| only.is_none_or(|n| n == c.problem)) {
+        let line = match case.config {
+            Ok(text) => {
+                let (line, rel_l2, wall_s) = train_case(kind, case, text, out, quick)?;
+                table.push((case, Some((rel_l2, wall_s))));
+                line
+            }
+            Err(needs) => {
+                table.push((case, None));
+                json!({
+                    "problem": case.problem,
+                    "rel_l2": null,
+                    "target": case.target,
+                    "published_best": case.published_best,
+                    "met": false,
+                    "not_run": needs,
+                })
+            }
+        };
         lines.push_str(&line.to_string());
         lines.push('\n');
         // Rewritten after every problem: a long run that is stopped keeps what it measured.
-        write_atomic(&out.join("accuracy.jsonl"), lines.as_bytes())?;
-        table.push((case, rel_l2, summary.wall_s));
+        write_atomic(&file, lines.as_bytes())?;
     }
     println!(
-        "{:<22} {:>10} {:>8} {:>9}  met",
-        "problem", "rel. L2", "target", "wall s"
+        "{:<22} {:>10} {:>8} {:>10} {:>9}  met",
+        "problem", "rel. L2", "target", "published", "wall s"
     );
-    for (case, rel, wall) in table {
-        println!(
-            "{:<22} {:>10.2e} {:>8.0e} {:>9.1}  {}",
-            case.problem,
-            rel,
-            case.target,
-            wall,
-            if rel <= case.target { "yes" } else { "NO" }
-        );
+    for (case, result) in table {
+        let published = case
+            .published_best
+            .map_or("—".to_string(), |p| format!("{p:.2e}"));
+        match result {
+            Some((rel, wall)) => println!(
+                "{:<22} {:>10.2e} {:>8.0e} {:>10} {:>9.1}  {}",
+                case.problem,
+                rel,
+                case.target,
+                published,
+                wall,
+                if rel <= case.target { "yes" } else { "NO" }
+            ),
+            None => println!(
+                "{:<22} {:>10} {:>8.0e} {:>10} {:>9}  not run",
+                case.problem, "—", case.target, published, "—"
+            ),
+        }
     }
-    println!("-> {}", out.join("accuracy.jsonl").display());
+    println!("-> {}", file.display());
     Ok(())
+}
+
+/// Train one case; its JSON line, relative L² error and wall time.
+fn train_case(
+    kind: &str,
+    case: &Case,
+    text: &str,
+    out: &Path,
+    quick: bool,
+) -> Result<(serde_json::Value, f64, f64), String> {
+    let mut config = Config::parse(
+        text,
+        &format!("configs/{kind}/{}.toml", case.problem),
+        Some(case.problem.to_string()),
+    )?;
+    if quick {
+        config.set_total_steps(QUICK_STEPS);
+    }
+    eprintln!("bench {kind}: {} …", case.problem);
+    let (end, summary) = train::execute(
+        config.clone(),
+        Overrides {
+            out: Some(out.join(case.problem)),
+            quiet: true,
+            force: true,
+            ..Overrides::default()
+        },
+    )?;
+    let rel_l2 = summary.rel_l2.unwrap_or(f64::NAN);
+    let line = json!({
+        "problem": case.problem,
+        "method": method(&config, summary.n_params),
+        "dtype": summary.dtype,
+        "steps": summary.steps,
+        "rel_l2": rel_l2,
+        "rel_l2_per_field": { "u": rel_l2 },
+        "wall_s": summary.wall_s,
+        "n_params": summary.n_params,
+        "target": case.target,
+        "published_best": case.published_best,
+        "met": rel_l2 <= case.target,
+        "quick": quick,
+        "termination": summary.termination,
+        "non_finite": matches!(end, Exit::NonFinite),
+    });
+    Ok((line, rel_l2, summary.wall_s))
 }

@@ -126,6 +126,19 @@ enum Benchmark {
         #[arg(long, default_value = "runs/bench")]
         out: PathBuf,
     },
+    /// Train each PINNacle problem the library expresses (configs/pinnacle/) in f64 and write
+    /// DIR/pinnacle.jsonl: the relative L² error beside the target and the best published one.
+    Pinnacle {
+        /// A few steps per problem: checks the pipeline, not the targets.
+        #[arg(long)]
+        quick: bool,
+        /// Run only this problem.
+        #[arg(long)]
+        only: Option<String>,
+        /// Output directory (one run directory per problem, and pinnacle.jsonl).
+        #[arg(long, default_value = "runs/pinnacle")]
+        out: PathBuf,
+    },
     /// Time one Adam step (2D Poisson, MLP 2→64×4→1 tanh) per backend, point count and
     /// thread count, and write DIR/speed.jsonl: the median step time and points per second.
     Speed(bench_speed::SpeedArgs),
@@ -182,6 +195,9 @@ fn main() -> ExitCode {
         Command::Bench {
             which: Benchmark::Accuracy { quick, only, out },
         } => bench::accuracy(&out, quick, only.as_deref()).map(|()| train::Exit::Done),
+        Command::Bench {
+            which: Benchmark::Pinnacle { quick, only, out },
+        } => bench::pinnacle(&out, quick, only.as_deref()).map(|()| train::Exit::Done),
         Command::Bench {
             which: Benchmark::Speed(args),
         } => bench_speed::run(&args).map(|()| train::Exit::Done),

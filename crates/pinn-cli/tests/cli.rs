@@ -280,6 +280,44 @@ fn quick_accuracy_bench_writes_one_json_line_per_problem() {
 }
 
 #[test]
+fn quick_pinnacle_bench_writes_one_line_per_problem_and_says_what_is_not_run() {
+    let dir = scratch("pinnacle");
+    let out = pinn(&[
+        "bench",
+        "pinnacle",
+        "--quick",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    let lines = json_lines(&out, &dir.join("pinnacle.jsonl"));
+    assert_eq!(lines.len(), 6, "{lines:?}");
+    let wave = lines.iter().find(|l| l["problem"] == "wave1d").unwrap();
+    for key in [
+        "rel_l2",
+        "rel_l2_per_field",
+        "target",
+        "published_best",
+        "met",
+        "steps",
+        "wall_s",
+        "n_params",
+    ] {
+        assert!(wave.get(key).is_some(), "missing {key} in {wave}");
+    }
+    assert_eq!(wave["steps"], 5);
+    assert_eq!(wave["published_best"], 9.79e-2);
+    let rel = wave["rel_l2"].as_f64().unwrap();
+    assert!(rel.is_finite() && rel > 0.0, "{rel}");
+    let not_run = lines.iter().filter(|l| l.get("not_run").is_some()).count();
+    assert_eq!(not_run, 5, "{lines:?}");
+    assert!(
+        lines
+            .iter()
+            .all(|l| l["met"] == false || l["problem"] == "wave1d")
+    );
+}
+
+#[test]
 fn speed_bench_writes_one_json_line_per_measurement() {
     let dir = scratch("speed");
     let out = pinn(&[
