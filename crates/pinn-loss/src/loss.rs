@@ -320,6 +320,27 @@ impl PinnLoss {
         self.problem.residual.operator(&x, &u) - f
     }
 
+    /// Refuse a residual that does not return one row per point (`[N, 1]`): the loss, its
+    /// row Jacobians and Gauss–Newton count one residual row per collocation point. Evaluates
+    /// the residual at the first interior point.
+    pub fn check<M: Field>(&self, model: &M) -> Result<(), String> {
+        if self.interior.dims()[0] == 0 {
+            return Ok(());
+        }
+        let x = self.interior.clone().narrow(0, 0, 1);
+        let u = model.forward_jet(Jet::input(x.clone(), self.spec.clone()));
+        let dims = self.problem.residual.operator(&x, &u).dims();
+        if dims == [1, 1] {
+            Ok(())
+        } else {
+            Err(format!(
+                "the residual of `{}` returns {dims:?} for one point; it must return [N, 1], one \
+                 equation (systems of PDEs are not supported yet: write one equation)",
+                self.problem.name
+            ))
+        }
+    }
+
     /// The weights `λ` of the boundary-type terms, by name, in term order.
     pub fn weights(&self) -> Vec<(String, f64)> {
         self.terms

@@ -69,6 +69,7 @@ fn run<M: Field + Sync>(
             .check(&model)
             .map_err(|e| format!("train.stages[{index}] ({}): {e}", stage.name()))?;
     }
+    loss.check(&model)?;
     let threads = settings.threads;
     let mut loss = loss.clone();
     match &from {

@@ -1,14 +1,14 @@
-//! The training loop's contract with observers and stages: a stage the model cannot run is
-//! refused before the first step, and an observer sees every stage start, every step and the
-//! outcome.
+//! The training loop's contract with observers and stages: a stage the model cannot run, or
+//! a residual with several columns, is refused before the first step, and an observer sees
+//! every stage start, every step and the outcome.
 
 use burn::Tensor;
 use burn::module::{Module, Param};
 use pinn_loss::pde::Poisson;
-use pinn_loss::{PinnLoss, PointsConfig, Sampler};
+use pinn_loss::{PinnLoss, PointsConfig, Problem, Residual, Sampler};
 use pinn_model::backend::{Backend, Dtype, autodiff_device};
 use pinn_model::init::Seeded;
-use pinn_model::{Activation, Field, Jet, Mlp};
+use pinn_model::{Activation, Field, Jet, JetSpec, Mlp, SecondOrder};
 use pinn_optim::{GaussNewtonSolver, Observer, Outcome, Progress, Stage, TrainSettings, train};
 
 /// An MLP times a trained scalar `s`: a parameter outside every `Dense` layer, so the
@@ -99,4 +99,35 @@ fn observers_see_stages_steps_and_the_outcome() {
     assert_eq!(log.finals, 1);
     assert_eq!(out.steps, 7);
     assert_eq!(out.termination.to_string(), "max_steps");
+}
+
+/// `[−u'', u, u²]`: three equations in one residual, which the loss cannot weigh row by row.
+struct ThreeColumns;
+
+impl Residual for ThreeColumns {
+    fn spec(&self) -> JetSpec {
+        JetSpec::values(1).with_second(SecondOrder::pure(0))
+    }
+    fn operator(&self, _x: &Tensor<2>, u: &Jet) -> Tensor<2> {
+        let v = u.value().clone();
+        Tensor::cat(vec![u.second_dense(0).neg(), v.clone(), v.square()], 1)
+    }
+}
+
+#[test]
+fn a_residual_with_several_columns_is_an_error_not_a_panic() {
+    let device = autodiff_device(Backend::Flex, Dtype::F64).unwrap();
+    let problem = Problem::new("three", ThreeColumns, pinn_loss::Domain::interval(0.0, 1.0));
+    let points = PointsConfig {
+        interior: 8,
+        boundary: 1,
+        sampler: Sampler::Grid,
+    };
+    let loss = PinnLoss::new(&problem, &points, 0, &device).unwrap();
+    let mlp = Mlp::new(1, 4, 1, 1, Activation::Tanh, &mut Seeded::new(0), &device);
+    let settings = TrainSettings::new(vec![Stage::gauss_newton(2)]);
+    let mut log = Log::default();
+    let err = train(mlp, &loss, &settings, None, &mut log).unwrap_err();
+    assert!(err.contains("[1, 3]") && err.contains("[N, 1]"), "{err}");
+    assert!(log.steps.is_empty());
 }
