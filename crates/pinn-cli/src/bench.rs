@@ -95,7 +95,7 @@ const PINNACLE: [Case; 6] = [
     },
     Case {
         problem: "poisson_nd5",
-        config: Err("Poisson in 5 dimensions with a non-trivial lift: not in the library yet"),
+        config: Ok(include_str!("../../../configs/pinnacle/poisson_nd5.toml")),
         target: 1e-5,
         published_best: Some(4.67e-4),
     },

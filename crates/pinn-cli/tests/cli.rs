@@ -309,12 +309,7 @@ fn quick_pinnacle_bench_writes_one_line_per_problem_and_says_what_is_not_run() {
     let rel = wave["rel_l2"].as_f64().unwrap();
     assert!(rel.is_finite() && rel > 0.0, "{rel}");
     let not_run = lines.iter().filter(|l| l.get("not_run").is_some()).count();
-    assert_eq!(not_run, 5, "{lines:?}");
-    assert!(
-        lines
-            .iter()
-            .all(|l| l["met"] == false || l["problem"] == "wave1d")
-    );
+    assert_eq!(not_run, 4, "{lines:?}");
 }
 
 #[test]

@@ -9,7 +9,7 @@ use std::sync::{Arc, OnceLock};
 use burn::Tensor;
 use burn::tensor::Device;
 use pinn_loss::pde::{
-    Advection, Heat, Helmholtz, Poisson, Wave, poisson1d_neumann, poisson1d_robin,
+    Advection, Heat, Helmholtz, Poisson, PoissonNd, Wave, poisson1d_neumann, poisson1d_robin,
 };
 use pinn_loss::{PinnLoss, PointsConfig, Problem, Sampler, points_tensor, sampling};
 use pinn_model::backend::{Backend, Dtype, autodiff_device};
@@ -116,6 +116,14 @@ fn wave_and_flux_problem_residuals_vanish_on_exact_solutions() {
     let p = poisson1d_neumann("n");
     let e = residual_of_exact(&p, |x| coord(x, 0).scale(PI / 2.0).sin());
     assert!(e < 1e-12, "neumann: {e:e}");
+    let p = PoissonNd { dim: 5 }.problem("pnd");
+    let e = residual_of_exact(&p, |x| {
+        (0..5)
+            .map(|i| coord(x, i).scale(PI / 2.0).sin())
+            .reduce(|a, b| a.add(b))
+            .unwrap()
+    });
+    assert!(e < 1e-12, "poisson_nd: {e:e}");
     let p = poisson1d_robin("r");
     let e = residual_of_exact(&p, |x| coord(x, 0).cos());
     assert!(e < 1e-12, "robin: {e:e}");

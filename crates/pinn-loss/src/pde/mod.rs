@@ -5,6 +5,7 @@ mod flux;
 mod heat;
 mod helmholtz;
 mod poisson;
+mod poisson_nd;
 mod wave;
 
 pub use advection::Advection;
@@ -12,6 +13,7 @@ pub use flux::{neumann as poisson1d_neumann, robin as poisson1d_robin};
 pub use heat::Heat;
 pub use helmholtz::Helmholtz;
 pub use poisson::Poisson;
+pub use poisson_nd::PoissonNd;
 pub use wave::Wave;
 
 use serde::{Deserialize, Serialize};
@@ -61,10 +63,19 @@ pub enum PdeConfig {
     /// PINNacle's Wave1d-C: `u_tt = 4 u_xx` on `[0, 1]²`, `u_t(x, 0) = 0`;
     /// `u* = sin πx cos 2πt + ½ sin 4πx cos 8πt`.
     Wave1d {},
+    /// PINNacle's PNd: `−Δu = (π²/4) Σ sin(πx_i/2)` on `[0, 1]^d`, `u = Σ sin(πx_i/2)`.
+    PoissonNd {
+        /// The dimension `d` (PINNacle: 5).
+        #[serde(default = "five")]
+        dim: usize,
+    },
 }
 
 fn one() -> f64 {
     1.0
+}
+fn five() -> usize {
+    5
 }
 fn four() -> f64 {
     4.0
@@ -117,6 +128,14 @@ impl PdeConfig {
                 Advection { beta }.problem("advection")
             }
             Self::Wave1d {} => Wave { c: 2.0 }.problem("wave1d"),
+            Self::PoissonNd { dim } => {
+                if !(1..=16).contains(&dim) {
+                    return Err(format!(
+                        "pde.dim = {dim} must be between 1 and 16 (the samplers' limit); e.g. dim = 5"
+                    ));
+                }
+                PoissonNd { dim }.problem("poisson_nd")
+            }
             Self::Heat1d { nu } => {
                 if nu <= 0.0 {
                     return Err(format!("pde.nu must be positive (got {nu}); e.g. nu = 0.1"));
