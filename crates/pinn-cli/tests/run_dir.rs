@@ -483,3 +483,71 @@ fn time_limits_and_targets_stop_a_run_that_can_resume() {
     assert!(s["rel_l2"].as_f64().unwrap() <= 1e-1);
     assert!(s["steps"].as_u64().unwrap() < 30);
 }
+
+#[test]
+fn observations_from_a_file_are_a_loss_term_and_bad_files_exit_2() {
+    let root = scratch("observations");
+    // sin πx at five points, and the 1D Poisson problem's own boundary terms.
+    let rows: String = [0.1, 0.3, 0.5, 0.7, 0.9]
+        .iter()
+        .map(|x: &f64| format!("{x},{}\n", (std::f64::consts::PI * x).sin()))
+        .collect();
+    let obs = write(&root, "obs.csv", &format!("x,u\n{rows}"));
+    let config = |file: &str| {
+        format!(
+            "dtype = \"f64\"\n[pde]\nname = \"poisson1d\"\n[model]\nwidth = 8\ndepth = 2\n\
+             [points]\ninterior = 32\nboundary = 2\nsampler = \"grid\"\n[train]\neval_every = 10\n\
+             [[observations]]\nfile = {file:?}\nweight = 2.0\n\
+             [[train.stages]]\noptimizer = \"gauss_newton\"\nsteps = 30\n"
+        )
+    };
+    let cfg = write(&root, "c.toml", &config(&obs));
+    let dir = root.join("run");
+    ok(&pinn(&[
+        "train",
+        &cfg,
+        "--quiet",
+        "--out",
+        dir.to_str().unwrap(),
+    ]));
+    let s = summary(&dir);
+    let data = s["terms"]["data"].as_f64().expect("a `data` term");
+    // A small network (8×2) after 30 Gauss–Newton steps: the data term is 4e-8 (9e-6 at step
+    // 10), the error 1.9e-4.
+    assert!(data < 1e-6, "the observations are fitted: {data}");
+    assert!(s["rel_l2"].as_f64().unwrap() < 1e-3, "{s}");
+    assert!(read(&dir.join("metrics.csv")).starts_with("step,optimizer,residual,boundary,data,"));
+    for (content, needle) in [
+        ("0.5,1,2\n", "obs.csv:1: 3 columns"),
+        ("0.5,1\n0.1,nan\n", "obs.csv:2:"),
+        ("x,u\n", "no observations"),
+        ("0.5,1\n2.5,1\n", "outside the domain"),
+    ] {
+        std::fs::write(&obs, content).unwrap();
+        let out = pinn(&[
+            "train",
+            &cfg,
+            "--quiet",
+            "--out",
+            root.join("bad").to_str().unwrap(),
+        ]);
+        assert_eq!(out.status.code(), Some(2), "{content}");
+        let e = stderr(&out);
+        assert!(e.contains(needle), "{content}: {e}");
+        assert_eq!(e.lines().count(), 1, "{e}");
+    }
+    let missing = write(&root, "m.toml", &config("/nonexistent/obs.csv"));
+    let out = pinn(&[
+        "train",
+        &missing,
+        "--quiet",
+        "--out",
+        root.join("bad").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("observations[0].file"),
+        "{}",
+        stderr(&out)
+    );
+}

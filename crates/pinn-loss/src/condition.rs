@@ -30,6 +30,14 @@ pub enum Constraint {
         /// The data `g`.
         g: BoundaryData,
     },
+    /// `u(x_k) = u_k` at given points: observations (measurements, a reference solution) or
+    /// pinned values (the pressure at a corner). Always a loss term.
+    Points {
+        /// The points `x_k`, inside the domain or on its boundary.
+        points: Vec<Vec<f64>>,
+        /// The values `u_k`.
+        values: Vec<f64>,
+    },
     /// `u(…, lo, …) = u(…, hi, …)` along `axis`.
     Periodic {
         /// The periodic coordinate.
@@ -77,10 +85,22 @@ impl Condition {
         }
     }
 
+    /// `u(x_k) = u_k` at `points`, weight 1 (observations, pinned values).
+    pub fn points(name: &str, points: Vec<Vec<f64>>, values: Vec<f64>) -> Self {
+        Self {
+            name: name.into(),
+            constraint: Constraint::Points { points, values },
+            weight: 1.0,
+        }
+    }
+
     /// Whether the hard-constraint ansatz ([`crate::Problem::ansatz`]) satisfies this
     /// condition (value and periodic conditions), so that it is no loss term there.
     pub fn built_into_ansatz(&self) -> bool {
-        !matches!(self.constraint, Constraint::Robin { .. })
+        matches!(
+            self.constraint,
+            Constraint::Value { .. } | Constraint::Periodic { .. }
+        )
     }
 
     /// Periodicity along `axis`, weight 1.

@@ -231,6 +231,28 @@ impl PinnLoss {
                         beta: *beta,
                     }))
                 }
+                Constraint::Points { points, values } => {
+                    if points.is_empty() || points.len() != values.len() {
+                        return Err(format!(
+                            "the `{}` condition needs as many values as points, at least one \
+                             (got {} points, {} values)",
+                            c.name,
+                            points.len(),
+                            values.len()
+                        ));
+                    }
+                    if let Some(p) = points.iter().find(|p| p.len() != d) {
+                        return Err(format!(
+                            "the `{}` condition has a point with {} coordinates; the domain has {d}",
+                            c.name,
+                            p.len()
+                        ));
+                    }
+                    TermData::Value {
+                        x: points_tensor(points, d, device),
+                        target: column(values.clone(), device),
+                    }
+                }
                 Constraint::Periodic { axis } => {
                     let lo_face = crate::Face {
                         axis: *axis,

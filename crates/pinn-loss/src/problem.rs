@@ -68,7 +68,7 @@ impl Problem {
                         period: hi[*axis] - lo[*axis],
                     });
                 }
-                Constraint::Robin { .. } => {}
+                Constraint::Robin { .. } | Constraint::Points { .. } => {}
                 Constraint::Value { faces, .. } => {
                     has_values = true;
                     let mut axes: Vec<usize> = faces.iter().map(|f| f.axis).collect();

@@ -5,7 +5,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use burn::tensor::Device;
-use pinn_loss::{PdeConfig, PointsConfig, Problem, Setup, Trainable};
+use pinn_loss::{Condition, PdeConfig, PointsConfig, Problem, Setup, Trainable};
+
+use crate::observations::Observations;
 use pinn_model::backend::{Backend, Dtype};
 use pinn_model::{Constrained, Model, ModelConfig};
 use pinn_optim::{Balance, Stage, Target, TrainSettings};
@@ -38,6 +40,9 @@ pub struct Config {
     /// Weights λ of the boundary-type terms by name (`boundary`, `initial`, `periodic`).
     #[serde(default)]
     pub weights: BTreeMap<String, f64>,
+    /// Values of the solution at points, from CSV files, each a loss term.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub observations: Vec<Observations>,
     /// The optimizer schedule.
     pub train: TrainConfig,
 }
@@ -212,6 +217,34 @@ impl Config {
     /// The problem of `[pde]` with the weights of `[weights]`.
     pub fn problem(&self) -> Result<Problem, String> {
         let mut problem = self.pde.problem()?;
+        let d = problem.domain.dim();
+        for (i, o) in self.observations.iter().enumerate() {
+            let at = format!("observations[{i}].file = {:?}", o.file);
+            let text = std::fs::read_to_string(&o.file)
+                .map_err(|e| format!("{at}: cannot read it: {e}"))?;
+            let (points, values) = crate::observations::parse(&text, d, &o.file)?;
+            let (lo, hi) = (problem.domain.lo(), problem.domain.hi());
+            if let Some(k) = points.iter().position(|p| {
+                p.iter()
+                    .enumerate()
+                    .any(|(a, v)| *v < lo[a] - 1e-12 || *v > hi[a] + 1e-12)
+            }) {
+                return Err(format!(
+                    "{}: observation {} at {:?} lies outside the domain {lo:?}–{hi:?}",
+                    o.file,
+                    k + 1,
+                    points[k]
+                ));
+            }
+            if !(o.weight.is_finite() && o.weight >= 0.0) {
+                return Err(format!(
+                    "observations[{i}].weight = {} must be a finite number ≥ 0",
+                    o.weight
+                ));
+            }
+            problem = problem
+                .with_condition(Condition::points(&o.name, points, values).with_weight(o.weight));
+        }
         for (name, w) in &self.weights {
             problem
                 .set_weight(name, *w)

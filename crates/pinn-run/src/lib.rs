@@ -9,6 +9,7 @@ pub mod config;
 pub mod export;
 pub mod files;
 pub mod memory;
+pub mod observations;
 pub mod run_dir;
 pub mod summary;
 pub mod trained;
