@@ -3,11 +3,12 @@
 
 use std::path::{Path, PathBuf};
 
+use burn::tensor::Device;
 use clap::{Args, ValueEnum};
 use pinn_model::backend::{Backend, Dtype, autodiff_device};
 use pinn_run::export::sample_grid;
 use pinn_run::files::write_atomic;
-use pinn_run::{TrainedRun, run_dir};
+use pinn_run::{TrainedRun, run_dir, table};
 
 /// `pinn predict RUN_DIR --points FILE`.
 #[derive(Args, Debug)]
@@ -53,18 +54,17 @@ pub struct ExportArgs {
     out: Option<PathBuf>,
 }
 
-/// The run of `dir`, on the CPU in f64.
-fn load(dir: &Path) -> Result<TrainedRun, String> {
+/// The run of `dir`, on the CPU in f64, and that device.
+fn load(dir: &Path) -> Result<(TrainedRun, Device), String> {
     let device = autodiff_device(Backend::Flex, Dtype::F64)?;
-    TrainedRun::load(dir, &device)
+    Ok((TrainedRun::load(dir, &device)?, device))
 }
 
 /// Run `pinn predict`.
 pub fn predict(args: &PredictArgs) -> Result<(), String> {
-    let run = load(&args.run_dir)?;
+    let (run, device) = load(&args.run_dir)?;
     let d = run.dim();
     let points = read_points(&args.points, d)?;
-    let device = autodiff_device(Backend::Flex, Dtype::F64)?;
     let x = pinn_loss::points_tensor(&points, d, &device);
     let names = run.problem.domain.names().to_vec();
     let mut columns = names.clone();
@@ -80,25 +80,21 @@ pub fn predict(args: &PredictArgs) -> Result<(), String> {
         (run.evaluate(x), None)
     };
     let u: Vec<f64> = u.into_data_as::<f64>().iter::<f64>().collect();
-    let rows: Vec<Vec<f64>> = points
-        .iter()
-        .enumerate()
-        .map(|(i, p)| {
-            let mut r = p.clone();
-            r.push(u[i]);
-            if let Some(g) = &grad {
-                r.extend_from_slice(&g[i * d..(i + 1) * d]);
-            }
-            r
-        })
-        .collect();
+    let rows = points.iter().enumerate().map(|(i, p)| {
+        let mut r = p.clone();
+        r.push(u[i]);
+        if let Some(g) = &grad {
+            r.extend_from_slice(&g[i * d..(i + 1) * d]);
+        }
+        r
+    });
     match &args.out {
         Some(path) if path.extension().is_some_and(|e| e == "npy") => {
-            write_atomic(path, &npy(&rows, columns.len())?)
+            write_atomic(path, &table::to_npy(points.len(), columns.len(), rows)?)
         }
-        Some(path) => write_atomic(path, csv(&columns, &rows).as_bytes()),
+        Some(path) => write_atomic(path, table::to_csv(&columns, rows).as_bytes()),
         None => {
-            print!("{}", csv(&columns, &rows));
+            print!("{}", table::to_csv(&columns, rows));
             Ok(())
         }
     }
@@ -106,8 +102,7 @@ pub fn predict(args: &PredictArgs) -> Result<(), String> {
 
 /// Run `pinn export`.
 pub fn export(args: &ExportArgs) -> Result<(), String> {
-    let run = load(&args.run_dir)?;
-    let device = autodiff_device(Backend::Flex, Dtype::F64)?;
+    let (run, device) = load(&args.run_dir)?;
     let sample = sample_grid(&run, args.grid, &device)?;
     let (bytes, default) = match args.format {
         Format::Vtk => (
@@ -137,60 +132,33 @@ pub fn export(args: &ExportArgs) -> Result<(), String> {
 /// the fix.
 fn read_points(path: &Path, d: usize) -> Result<Vec<Vec<f64>>, String> {
     let shown = path.display();
-    let points = if path.extension().is_some_and(|e| e == "npy") {
-        let bytes =
-            std::fs::read(path).map_err(|e| format!("cannot read --points {shown}: {e}"))?;
-        let npy = npyz::NpyFile::new(&bytes[..])
-            .map_err(|e| format!("--points {shown} is not an NPY file: {e}"))?;
-        let shape = npy.shape().to_vec();
-        if shape.len() != 2 || shape[1] as usize != d {
-            return Err(format!(
-                "--points {shown} has shape {shape:?}; this problem needs [N, {d}] (one point per row)"
-            ));
-        }
-        let values: Vec<f64> = match npy.dtype() {
-            npyz::DType::Plain(t) if t.size_field() == 4 => npy
-                .into_vec::<f32>()
-                .map_err(|e| format!("--points {shown}: {e}"))?
-                .into_iter()
-                .map(f64::from)
-                .collect(),
-            _ => npy
-                .into_vec::<f64>()
-                .map_err(|e| format!("--points {shown}: {e}; write float64 or float32"))?,
-        };
-        values.chunks(d).map(<[f64]>::to_vec).collect::<Vec<_>>()
-    } else {
+    if path.extension().is_none_or(|e| e != "npy") {
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("cannot read --points {shown}: {e}"))?;
-        let mut points = Vec::new();
-        for (i, line) in text.lines().enumerate() {
-            if line.trim().is_empty() {
-                continue;
-            }
-            let cells: Result<Vec<f64>, _> =
-                line.split(',').map(|c| c.trim().parse::<f64>()).collect();
-            match cells {
-                Ok(p) if p.len() == d => points.push(p),
-                Ok(p) => {
-                    return Err(format!(
-                        "--points {shown}:{}: {} columns; this problem needs {d} coordinates per row",
-                        i + 1,
-                        p.len()
-                    ));
-                }
-                Err(_) if i == 0 => {} // a header
-                Err(e) => {
-                    return Err(format!(
-                        "--points {shown}:{}: {e}: `{}`",
-                        i + 1,
-                        line.escape_debug()
-                    ));
-                }
-            }
-        }
-        points
+        let origin = format!("--points {shown}");
+        return table::parse_rows(&text, d, &origin, &format!("{d} coordinates"), "points");
+    }
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read --points {shown}: {e}"))?;
+    let npy = npyz::NpyFile::new(&bytes[..])
+        .map_err(|e| format!("--points {shown} is not an NPY file: {e}"))?;
+    let shape = npy.shape().to_vec();
+    if shape.len() != 2 || shape[1] as usize != d {
+        return Err(format!(
+            "--points {shown} has shape {shape:?}; this problem needs [N, {d}] (one point per row)"
+        ));
+    }
+    let values: Vec<f64> = match npy.dtype() {
+        npyz::DType::Plain(t) if t.size_field() == 4 => npy
+            .into_vec::<f32>()
+            .map_err(|e| format!("--points {shown}: {e}"))?
+            .into_iter()
+            .map(f64::from)
+            .collect(),
+        _ => npy
+            .into_vec::<f64>()
+            .map_err(|e| format!("--points {shown}: {e}; write float64 or float32"))?,
     };
+    let points: Vec<Vec<f64>> = values.chunks(d).map(<[f64]>::to_vec).collect();
     if points.is_empty() {
         return Err(format!("--points {shown} holds no points"));
     }
@@ -201,33 +169,4 @@ fn read_points(path: &Path, d: usize) -> Result<Vec<Vec<f64>>, String> {
         ));
     }
     Ok(points)
-}
-
-fn csv(columns: &[String], rows: &[Vec<f64>]) -> String {
-    let mut out = columns.join(",");
-    out.push('\n');
-    for r in rows {
-        let cells: Vec<String> = r.iter().map(|v| format!("{v:e}")).collect();
-        out.push_str(&cells.join(","));
-        out.push('\n');
-    }
-    out
-}
-
-fn npy(rows: &[Vec<f64>], columns: usize) -> Result<Vec<u8>, String> {
-    use npyz::WriterBuilder;
-    let mut bytes = Vec::new();
-    let mut writer = npyz::WriteOptions::new()
-        .default_dtype()
-        .shape(&[rows.len() as u64, columns as u64])
-        .writer(&mut bytes)
-        .begin_nd()
-        .map_err(|e| e.to_string())?;
-    for r in rows {
-        writer
-            .extend(r.iter().copied())
-            .map_err(|e| e.to_string())?;
-    }
-    writer.finish().map_err(|e| e.to_string())?;
-    Ok(bytes)
 }

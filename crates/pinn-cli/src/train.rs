@@ -3,11 +3,13 @@
 //! `config.toml`, `checkpoint.safetensors` then `metrics.csv` on each evaluation step (the
 //! metrics never ahead of the checkpoint), `summary.json` and the plots at the end.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Instant;
 
 use burn::module::Module;
+use burn::tensor::Device;
 use indicatif::{ProgressBar, ProgressStyle};
 use pinn_loss::Trainable;
 use pinn_model::backend::{Backend, Dtype, autodiff_device};
@@ -197,7 +199,7 @@ pub fn execute(config: Config, overrides: Overrides) -> Result<(Exit, RunSummary
         &dir,
         &config,
         text,
-        trainable,
+        (trainable, &device),
         None,
         String::new(),
         &overrides,
@@ -212,14 +214,7 @@ fn continue_run(
     overrides: Overrides,
 ) -> Result<(Exit, RunSummary), String> {
     let path = dir.join(CHECKPOINT);
-    let bytes = std::fs::read(&path).map_err(|e| {
-        format!(
-            "cannot resume: {}: {e}; a run writes its checkpoint at its first evaluation step",
-            path.display()
-        )
-    })?;
-    let checkpoint =
-        Checkpoint::from_bytes(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+    let checkpoint = Checkpoint::read(dir).map_err(|e| format!("cannot resume: {e}"))?;
     let config = Config::parse(&checkpoint.config, &path.display().to_string(), None)?;
     if let Some(asked) = &asked {
         let differ = differing_keys(&config, asked)?;
@@ -266,7 +261,7 @@ fn continue_run(
         dir,
         &config,
         checkpoint.config.clone(),
-        trainable,
+        (trainable, &device),
         Some(state),
         csv,
         &overrides,
@@ -276,52 +271,47 @@ fn continue_run(
 /// The dotted keys whose values differ between two configs, aside from the run name and the
 /// stopping rules (`train.time_limit`, `train.target`), which a resumed run may change.
 fn differing_keys(a: &Config, b: &Config) -> Result<Vec<String>, String> {
-    fn flatten(prefix: &str, v: &toml::Value, out: &mut Vec<(String, toml::Value)>) {
+    /// Every leaf (and empty array) of `v` under its dotted key.
+    fn flatten(prefix: String, v: &toml::Value, out: &mut BTreeMap<String, toml::Value>) {
+        let key = |k: &str| {
+            if prefix.is_empty() {
+                k.to_string()
+            } else {
+                format!("{prefix}.{k}")
+            }
+        };
         match v {
-            toml::Value::Table(t) => {
-                for (k, v) in t {
-                    let key = if prefix.is_empty() {
-                        k.clone()
-                    } else {
-                        format!("{prefix}.{k}")
-                    };
-                    flatten(&key, v, out);
-                }
-            }
-            toml::Value::Array(items) => {
+            toml::Value::Table(t) => t.iter().for_each(|(k, v)| flatten(key(k), v, out)),
+            toml::Value::Array(items) if !items.is_empty() => {
                 for (i, v) in items.iter().enumerate() {
-                    flatten(&format!("{prefix}[{i}]"), v, out);
-                }
-                if items.is_empty() {
-                    out.push((prefix.to_string(), v.clone()));
+                    flatten(format!("{prefix}[{i}]"), v, out);
                 }
             }
-            _ => out.push((prefix.to_string(), v.clone())),
+            _ => {
+                out.insert(prefix, v.clone());
+            }
         }
     }
-    let value = |c: &Config| {
+    let leaves = |c: &Config| {
         let mut c = c.clone();
         c.name = None;
         c.train.time_limit = None;
         c.train.target = Default::default();
-        toml::Value::try_from(c).map_err(|e| e.to_string())
+        let mut out = BTreeMap::new();
+        flatten(
+            String::new(),
+            &toml::Value::try_from(c).map_err(|e| e.to_string())?,
+            &mut out,
+        );
+        Ok::<_, String>(out)
     };
-    let (mut fa, mut fb) = (Vec::new(), Vec::new());
-    flatten("", &value(a)?, &mut fa);
-    flatten("", &value(b)?, &mut fb);
-    let mut keys: Vec<String> = fa
-        .iter()
-        .chain(&fb)
-        .map(|(k, _)| k.clone())
-        .collect::<std::collections::BTreeSet<_>>()
+    let (fa, fb) = (leaves(a)?, leaves(b)?);
+    let keys: BTreeSet<&String> = fa.keys().chain(fb.keys()).collect();
+    Ok(keys
         .into_iter()
-        .collect();
-    keys.retain(|k| {
-        let find =
-            |f: &[(String, toml::Value)]| f.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone());
-        find(&fa) != find(&fb)
-    });
-    Ok(keys)
+        .filter(|k| fa.get(*k) != fb.get(*k))
+        .cloned()
+        .collect())
 }
 
 /// The run directory being written, for the Ctrl-C handler.
@@ -346,12 +336,13 @@ fn on_interrupt(dir: &Path) {
     });
 }
 
-/// Train in `dir`, from the start or from `state`, with `csv` the metrics so far.
+/// Train `trainable` (on `device`) in `dir`, from the start or from `state`, with `csv` the
+/// metrics so far.
 fn train_in(
     dir: &Path,
     config: &Config,
     config_text: String,
-    trainable: Trainable,
+    (trainable, device): (Trainable, &Device),
     state: Option<TrainState>,
     csv: String,
     overrides: &Overrides,
@@ -430,8 +421,7 @@ fn train_in(
             .map_err(|e| e.to_string())?
             .as_bytes(),
     )?;
-    let device = autodiff_device(config.backend, config.dtype)?;
-    if let Err(e) = run_plots::write(dir, &observer.csv, &problem, &outcome.model, &device) {
+    if let Err(e) = run_plots::write(dir, &observer.csv, &problem, &outcome.model, device) {
         eprintln!("warning: no plots: {e}");
     }
     if let Termination::NonFinite { term, step } = &outcome.termination {

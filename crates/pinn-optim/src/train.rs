@@ -180,7 +180,7 @@ fn run<M: Field + Sync>(
             if !first_order {
                 step += 1;
                 let last = ended.is_some();
-                let (weights, steps_before) = (loss.weights(), step);
+                let steps_before = step;
                 let mut saved = || {
                     Ok(if last || k + 1 == stage.steps() {
                         TrainState {
@@ -188,7 +188,7 @@ fn run<M: Field + Sync>(
                             iteration: 0,
                             steps_before,
                             stepper: Default::default(),
-                            weights: weights.clone(),
+                            weights: loss.weights(),
                         }
                     } else {
                         TrainState {
@@ -196,7 +196,7 @@ fn run<M: Field + Sync>(
                             iteration: k + 1,
                             steps_before,
                             stepper: stepper.save()?,
-                            weights: weights.clone(),
+                            weights: loss.weights(),
                         }
                     })
                 };

@@ -69,6 +69,20 @@ fn f64_scalar(view: &TensorView<'_>, name: &str) -> Result<f64, String> {
 }
 
 impl Checkpoint {
+    /// Read `dir/checkpoint.safetensors`; errors name the file and say what a run directory is.
+    pub fn read(dir: &std::path::Path) -> Result<Self, String> {
+        let path = dir.join(crate::run_dir::CHECKPOINT);
+        let bytes = std::fs::read(&path).map_err(|e| {
+            format!(
+                "cannot read {}: {e}; is {} a run directory of `pinn train` (a run writes its \
+                 checkpoint at its first evaluation step)?",
+                path.display(),
+                dir.display()
+            )
+        })?;
+        Self::from_bytes(&bytes).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
     /// The checkpoint as the bytes of a safetensors file.
     pub fn to_bytes(&self) -> Result<Vec<u8>, String> {
         // (name, dtype, shape, bytes)

@@ -3,7 +3,6 @@
 //! (`STRUCTURED_POINTS`, which ParaView opens).
 
 use burn::tensor::Device;
-use npyz::WriterBuilder;
 use vtkio::model::{
     Attribute, Attributes, ByteOrder, DataSet, Extent, ImageDataPiece, Piece, Version, Vtk,
 };
@@ -105,31 +104,13 @@ impl GridSample {
 
     /// CSV with a header line; numbers in shortest round-trip form.
     pub fn to_csv(&self) -> String {
-        let mut out = self.columns().join(",");
-        out.push('\n');
-        for i in 0..self.points.len() {
-            let row: Vec<String> = self.row(i).iter().map(|v| format!("{v:e}")).collect();
-            out.push_str(&row.join(","));
-            out.push('\n');
-        }
-        out
+        crate::table::to_csv(&self.columns(), (0..self.points.len()).map(|i| self.row(i)))
     }
 
     /// A `float64` array `[N, columns]` in NPY format (columns as [`GridSample::columns`]).
     pub fn to_npy(&self) -> Result<Vec<u8>, String> {
-        let cols = self.columns().len() as u64;
-        let mut bytes = Vec::new();
-        let mut writer = npyz::WriteOptions::new()
-            .default_dtype()
-            .shape(&[self.points.len() as u64, cols])
-            .writer(&mut bytes)
-            .begin_nd()
-            .map_err(|e| e.to_string())?;
-        for i in 0..self.points.len() {
-            writer.extend(self.row(i)).map_err(|e| e.to_string())?;
-        }
-        writer.finish().map_err(|e| e.to_string())?;
-        Ok(bytes)
+        let n = self.points.len();
+        crate::table::to_npy(n, self.columns().len(), (0..n).map(|i| self.row(i)))
     }
 
     /// Legacy binary VTK, `STRUCTURED_POINTS` with the point data `u` (and `u_exact`,

@@ -12,6 +12,7 @@ pub mod memory;
 pub mod observations;
 pub mod run_dir;
 pub mod summary;
+pub mod table;
 pub mod trained;
 
 pub use checkpoint::Checkpoint;

@@ -27,45 +27,15 @@ fn one() -> f64 {
 /// The points and values of a CSV text with `d + 1` numbers per row; `origin` names the file in
 /// errors, which give the row and the fix.
 pub fn parse(text: &str, d: usize, origin: &str) -> Result<(Vec<Vec<f64>>, Vec<f64>), String> {
-    let (mut points, mut values) = (Vec::new(), Vec::new());
-    for (i, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let cells: Result<Vec<f64>, _> = line.split(',').map(|c| c.trim().parse::<f64>()).collect();
-        let row = match cells {
-            Err(_) if i == 0 => continue, // a header
-            Err(e) => {
-                return Err(format!(
-                    "{origin}:{}: {e} in `{}`; write {} numbers per row",
-                    i + 1,
-                    line.escape_debug(),
-                    d + 1
-                ));
-            }
-            Ok(row) => row,
-        };
-        if row.len() != d + 1 {
-            return Err(format!(
-                "{origin}:{}: {} columns; this problem needs {} per row (its {d} coordinates, then u)",
-                i + 1,
-                row.len(),
-                d + 1
-            ));
-        }
-        if row.iter().any(|v| !v.is_finite()) {
-            return Err(format!(
-                "{origin}:{}: a value is NaN or infinite; remove the row or fix the value",
-                i + 1
-            ));
-        }
-        values.push(row[d]);
-        points.push(row[..d].to_vec());
-    }
-    if points.is_empty() {
-        return Err(format!("{origin} holds no observations"));
-    }
-    Ok((points, values))
+    let needs = format!("{} numbers ({d} coordinates, then u)", d + 1);
+    let rows = crate::table::parse_rows(text, d + 1, origin, &needs, "observations")?;
+    Ok(rows
+        .into_iter()
+        .map(|mut r| {
+            let u = r.pop().expect("d + 1 numbers");
+            (r, u)
+        })
+        .unzip())
 }
 
 #[cfg(test)]

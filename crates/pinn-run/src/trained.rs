@@ -12,7 +12,6 @@ use pinn_model::{Constrained, Field, Jet, JetSpec, Model, params};
 
 use crate::checkpoint::Checkpoint;
 use crate::config::Config;
-use crate::run_dir::CHECKPOINT;
 
 /// A model read back from a run directory, with its config and problem.
 pub struct TrainedRun {
@@ -29,17 +28,7 @@ pub struct TrainedRun {
 impl TrainedRun {
     /// Load `dir/checkpoint.safetensors` onto `device`.
     pub fn load(dir: &Path, device: &Device) -> Result<Self, String> {
-        let path = dir.join(CHECKPOINT);
-        let bytes = std::fs::read(&path).map_err(|e| {
-            format!(
-                "cannot read {}: {e}; is {} a run directory of `pinn train`?",
-                path.display(),
-                dir.display()
-            )
-        })?;
-        let checkpoint =
-            Checkpoint::from_bytes(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
-        Self::from_checkpoint(&checkpoint, device)
+        Self::from_checkpoint(&Checkpoint::read(dir)?, device)
     }
 
     /// The model of `checkpoint`, built from the config it carries and refused when the saved
