@@ -1,35 +1,163 @@
 #!/usr/bin/env bash
-# The speed table of the README, on a GPU machine in one go: `pinn bench speed` (wgpu; flex on
-# 1–16 cores) beside the JAX and PyTorch peers of benches/peers/, and the dense Gauss–Newton
-# step on wgpu (f32) and flex (f64). Everything lands in OUT_DIR/all.jsonl (one JSON line per
-# measurement) and OUT_DIR/log.txt.
+# The GPU measurements of the README in one go, on a machine with no Rust: `pinn bench speed`
+# on cuda and wgpu beside the JAX and PyTorch peers of benches/peers/, flex on 1–16 cores, the
+# kernels a step launches, cuda against flex in f32 and f64, and the dense Gauss–Newton step.
 #
-#   benches/speed_on_gpu.sh PATH/TO/pinn OUT_DIR
+#   benches/speed_on_gpu.sh OUT_DIR PINN [PLAIN_PINN] [PART ...]
 #
-# The binary is a release build with `--features wgpu` (no Rust needed on the GPU machine).
+# PINN is a release build with `--features wgpu,cuda,fusion`, PLAIN_PINN (optional, `-` for
+# none) one with `--features wgpu,cuda`: burn's fusion measured on and off. PARTs (default all):
+# info gpu peers check kernels cpu gn. Every measurement is one JSON line in OUT_DIR/all.jsonl,
+# tagged with what ran it; the output of every command goes to OUT_DIR/log.txt. Each command
+# has its own time limit, so that one that hangs costs only its own line.
 set -u
-pinn=$1
-out=$2
+out=$(realpath -m "$1")
+pinn=$(realpath "$2")
+plain=${3:--}
+[ "$plain" != - ] && plain=$(realpath "$plain")
+shift $(($# < 3 ? $# : 3))
+parts=${*:-info gpu peers check kernels cpu gn}
+repo=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
 mkdir -p "$out"
-log="$out/log.txt"
-exec > >(tee -a "$log") 2>&1
-nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || true
-nproc
+exec > >(tee -a "$out/log.txt") 2>&1
 points=4096,16384,65536,262144
-python3 benches/peers/jax_step.py --points $points --steps 20 >"$work/jax.jsonl"
-python3 benches/peers/torch_step.py --points $points --steps 20 --device cuda >"$work/torch_cuda.jsonl"
-python3 benches/peers/torch_step.py --points 4096 --steps 20 --device cpu >"$work/torch_cpu.jsonl"
-"$pinn" bench speed --backends wgpu --points $points --steps 20 --out "$work/wgpu"
-"$pinn" bench speed --backends wgpu --points $points --steps 10 --row-chunk 0 --out "$work/wgpu_unchunked"
-"$pinn" bench speed --backends flex --points 4096 --threads 1,2,4,8,16 --steps 20 --out "$work/flex"
-"$pinn" bench speed --backends flex --points 16384,65536,262144 --threads 16 --steps 10 \
-  --out "$work/flex_large"
-# Second order: 20 dense Gauss–Newton steps of the multiscale accuracy problem.
-for run in "wgpu f32" "flex f64"; do
-  set -- $run
-  "$pinn" train configs/accuracy/poisson2d_multiscale.toml --backend "$1" --dtype "$2" \
-    --steps 20 --quiet --out "$work/gn_$1" && cat "$work/gn_$1/summary.json" | tr -d '\n ' \
-    >>"$work/gn.jsonl" && echo >>"$work/gn.jsonl"
+
+# NVRTC for cuda: the toolkit's, else the pip wheel's.
+nvrtc=$(ls /usr/local/cuda/lib64/libnvrtc.so* /usr/local/cuda*/targets/*/lib/libnvrtc.so* \
+  2>/dev/null | head -1)
+[ -z "$nvrtc" ] && nvrtc=$(python3 -c 'import nvidia.cuda_nvrtc, os; print(
+  [os.path.join(p, "lib") for p in nvidia.cuda_nvrtc.__path__][0] + "/x")' 2>/dev/null)
+[ -n "$nvrtc" ] && export LD_LIBRARY_PATH=$(dirname "$nvrtc"):${LD_LIBRARY_PATH:-}
+
+# `tagged TAG < JSON lines`: append them to all.jsonl with "tag": TAG.
+tagged() {
+  python3 -c '
+import json, sys
+for line in sys.stdin:
+    line = line.strip()
+    if line.startswith("{"):
+        row = json.loads(line); row["tag"] = sys.argv[1]; print(json.dumps(row))
+' "$1" >>"$out/all.jsonl"
+}
+
+# `speed TAG SECONDS BIN ARGS…`: `BIN bench speed ARGS` with its rows tagged.
+speed() {
+  local tag=$1 limit=$2 bin=$3
+  shift 3
+  echo "== $tag: bench speed $*"
+  rm -rf "$work/$tag"
+  timeout "$limit" "$bin" bench speed "$@" --out "$work/$tag"
+  echo "   exit $?"
+  [ -f "$work/$tag/speed.jsonl" ] && tagged "$tag" <"$work/$tag/speed.jsonl"
+}
+
+# `train TAG SECONDS BIN ARGS…`: `BIN train ARGS`, its summary tagged.
+train() {
+  local tag=$1 limit=$2 bin=$3
+  shift 3
+  echo "== $tag: train $*"
+  rm -rf "$work/$tag"
+  timeout "$limit" "$bin" train "$@" --quiet --out "$work/$tag"
+  echo "   exit $?"
+  [ -f "$work/$tag/summary.json" ] && tr -d '\n' <"$work/$tag/summary.json" | tagged "$tag"
+}
+
+# `kernels TAG BACKEND BIN`: the kernels of one Adam step at 4 096 points, from CubeCL's
+# profiling log (every kernel timed alone, so the durations are upper bounds): two runs of 2 and
+# 7 timed steps, the difference over 5 steps.
+kernels() {
+  local tag=$1 backend=$2 bin=$3 dir="$work/kernels_$1"
+  mkdir -p "$dir"
+  for steps in 2 7; do
+    printf '[profiling.logger]\nlevel = "basic"\nfile = "%s/%s.log"\n' "$dir" "$steps" \
+      >"$dir/cubecl.toml"
+    (cd "$dir" && timeout 120 "$bin" bench speed --one --backends "$backend" --points 4096 \
+      --steps "$steps" >/dev/null)
+  done
+  python3 - "$dir" "$tag" <<'EOF' | tagged "$2"
+import collections, json, re, sys
+dir, tag = sys.argv[1], sys.argv[2]
+unit = {"ns": 1e-6, "µs": 1e-3, "us": 1e-3, "ms": 1.0, "s": 1e3}
+def read(steps):
+    count, ms = collections.Counter(), collections.Counter()
+    for line in open(f"{dir}/{steps}.log", errors="replace"):
+        m = re.match(r"\|\s*([0-9.]+)(ns|µs|us|ms|s)\s*\|\s*(.*)", line)
+        if m:
+            name = re.sub(r"<.*", "", m.group(3).strip())[:80]
+            count[name] += 1
+            ms[name] += float(m.group(1)) * unit[m.group(2)]
+    return count, ms
+(c2, t2), (c7, t7) = read(2), read(7)
+per = {n: (c7[n] - c2[n]) / 5 for n in c7}
+top = sorted(per, key=lambda n: -(t7[n] - t2[n]))[:25]
+print(json.dumps({
+    "kind": "kernels", "interior": 4096,
+    "kernels_per_step": sum(per.values()),
+    "kernel_ms_per_step": sum(t7.values()) / 5 - sum(t2.values()) / 5,
+    "top": [{"name": n, "per_step": per[n], "ms_per_step": (t7[n] - t2[n]) / 5} for n in top],
+}))
+EOF
+}
+
+for part in $parts; do
+  case $part in
+  info)
+    nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
+    nproc
+    lscpu | grep -E "^(Model name|Thread|Core|Socket|CPU\(s\))"
+    echo "nvrtc: ${nvrtc:-not found}"
+    ;;
+  gpu)
+    speed cuda_fused 240 "$pinn" --backends cuda --points $points --steps 10
+    speed wgpu_fused 200 "$pinn" --backends wgpu --points $points --steps 10
+    if [ "$plain" != - ]; then
+      speed cuda_plain 150 "$plain" --backends cuda --points $points --steps 10
+      speed wgpu_plain 150 "$plain" --backends wgpu --points $points --steps 10
+    fi
+    ;;
+  peers)
+    echo "== jax"
+    timeout 150 python3 "$repo/benches/peers/jax_step.py" --points $points --steps 20 | tagged jax
+    echo "== torch cuda"
+    timeout 120 python3 "$repo/benches/peers/torch_step.py" --points $points --steps 20 \
+      --device cuda | tagged torch_cuda
+    echo "== torch cpu"
+    timeout 60 python3 "$repo/benches/peers/torch_step.py" --points 4096 --steps 20 \
+      --device cpu | tagged torch_cpu
+    ;;
+  check)
+    # The same 200 Adam steps (f32) and 10 Gauss–Newton steps (f64) on each backend.
+    for b in flex cuda wgpu; do
+      train "adam_$b" 90 "$pinn" "$repo/configs/poisson2d_adam_lbfgs.toml" --backend $b \
+        --steps 200
+    done
+    for b in flex cuda; do
+      train "gn_f64_$b" 120 "$pinn" "$repo/configs/accuracy/poisson2d.toml" --backend $b \
+        --dtype f64 --steps 10
+    done
+    ;;
+  kernels)
+    kernels kernels_cuda_fused cuda "$pinn"
+    kernels kernels_wgpu_fused wgpu "$pinn"
+    if [ "$plain" != - ]; then
+      kernels kernels_cuda_plain cuda "$plain"
+    fi
+    speed profile_cuda 120 "$pinn" --backends cuda --points 4096,65536 --steps 5 --profile
+    ;;
+  cpu)
+    speed flex_threads 150 "$pinn" --backends flex --points 4096 --threads 1,2,4,8,12,16 \
+      --steps 20
+    speed flex_points 90 "$pinn" --backends flex --points 256,1024 --threads 1,16 --steps 20
+    ;;
+  gn)
+    # 20 dense Gauss–Newton steps of the multiscale accuracy problem.
+    for run in "cuda f32" "cuda f64" "wgpu f32" "flex f64"; do
+      set -- $run
+      train "gn_$1_$2" 150 "$pinn" "$repo/configs/accuracy/poisson2d_multiscale.toml" \
+        --backend "$1" --dtype "$2" --steps 20
+    done
+    ;;
+  esac
 done
-cat "$work"/*.jsonl "$work"/*/speed.jsonl >"$out/all.jsonl"
+rm -rf "$work"

@@ -16,7 +16,7 @@ use burn::optim::AdamConfig;
 use burn::tensor::{Device, Distribution};
 use pinn_loss::pde::Poisson;
 use pinn_loss::{PinnLoss, PointsConfig, Sampler};
-use pinn_model::backend::{Backend, Dtype, HAS_WGPU, autodiff_device, default_threads};
+use pinn_model::backend::{Backend, Dtype, autodiff_device, default_threads};
 use pinn_model::{Activation, Field, ModelConfig, params};
 use pinn_optim::Evaluator;
 use serde::{Deserialize, Serialize};
@@ -135,11 +135,10 @@ pub fn run(args: &SpeedArgs) -> Result<(), String> {
         return Err("--threads must list counts ≥ 1, e.g. --threads 1,2,16".into());
     }
     let backends = if args.backends.is_empty() {
-        let mut b = vec![Backend::Flex];
-        if HAS_WGPU {
-            b.push(Backend::Wgpu);
-        }
-        b
+        [Backend::Flex, Backend::Wgpu, Backend::Cuda]
+            .into_iter()
+            .filter(|b| b.is_built())
+            .collect()
     } else {
         args.backends.clone()
     };
@@ -178,9 +177,10 @@ pub fn run(args: &SpeedArgs) -> Result<(), String> {
     let mut lines = String::new();
     let mut rows = Vec::new();
     for &backend in &backends {
-        let thread_counts = match backend {
-            Backend::Wgpu => vec![1],
-            Backend::Flex | Backend::Ndarray => cpu_threads.clone(),
+        let thread_counts = if backend.is_gpu() {
+            vec![1]
+        } else {
+            cpu_threads.clone()
         };
         for &points in &args.points {
             for &threads in &thread_counts {

@@ -38,7 +38,7 @@ enum Command {
     Train {
         /// The config (see configs/*.toml).
         config: PathBuf,
-        /// Backend: flex, ndarray or wgpu (wgpu needs a build with `--features wgpu`).
+        /// Backend: flex, ndarray, wgpu or cuda (wgpu and cuda need a build with that feature).
         #[arg(long)]
         backend: Option<Backend>,
         /// Float precision: f32 or f64 (f64 on CPU backends only).

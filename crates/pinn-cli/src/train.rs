@@ -383,7 +383,7 @@ fn train_in(
     let settings = config.train.settings(config.backend);
     if let Some(asked) = config.train.threads
         && asked > settings.threads
-        && config.backend != Backend::Wgpu
+        && !config.backend.is_gpu()
     {
         eprintln!(
             "warning: train.threads = {asked} exceeds the {} cores of this machine; using {}",

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
+use burn::Tensor;
 use burn::tensor::{Device, FloatDType};
 use serde::{Deserialize, Serialize};
 
@@ -17,6 +18,8 @@ pub enum Backend {
     Ndarray,
     /// The wgpu GPU backend (needs the `wgpu` cargo feature; f32 only).
     Wgpu,
+    /// burn's CUDA backend through CubeCL (needs the `cuda` cargo feature and an NVIDIA driver).
+    Cuda,
 }
 
 /// The float precision of every tensor.
@@ -36,6 +39,7 @@ impl fmt::Display for Backend {
             Self::Flex => "flex",
             Self::Ndarray => "ndarray",
             Self::Wgpu => "wgpu",
+            Self::Cuda => "cuda",
         })
     }
 }
@@ -47,8 +51,9 @@ impl FromStr for Backend {
             "flex" => Ok(Self::Flex),
             "ndarray" => Ok(Self::Ndarray),
             "wgpu" => Ok(Self::Wgpu),
+            "cuda" => Ok(Self::Cuda),
             _ => Err(format!(
-                "unknown backend `{s}`; expected flex, ndarray or wgpu"
+                "unknown backend `{s}`; expected flex, ndarray, wgpu or cuda"
             )),
         }
     }
@@ -80,7 +85,7 @@ impl Backend {
     /// ops are already parallel (sharding would only add synchronisation).
     pub fn loss_threads(self, requested: Option<usize>) -> usize {
         match self {
-            Self::Wgpu => 1,
+            Self::Wgpu | Self::Cuda => 1,
             Self::Flex | Self::Ndarray => {
                 requested.map_or_else(default_threads, |n| n.clamp(1, default_threads()))
             }
@@ -93,8 +98,22 @@ impl Backend {
     /// `None` on the CPU backends, whose results stay those of the plain products.
     pub fn row_chunk(self) -> Option<usize> {
         match self {
-            Self::Wgpu => Some(GPU_ROW_CHUNK),
+            Self::Wgpu | Self::Cuda => Some(GPU_ROW_CHUNK),
             Self::Flex | Self::Ndarray => None,
+        }
+    }
+
+    /// Whether this is a GPU backend (one loss shard, rows in chunks, ops queued on a device).
+    pub fn is_gpu(self) -> bool {
+        matches!(self, Self::Wgpu | Self::Cuda)
+    }
+
+    /// Whether this build has the backend compiled in.
+    pub fn is_built(self) -> bool {
+        match self {
+            Self::Flex | Self::Ndarray => true,
+            Self::Wgpu => cfg!(feature = "wgpu"),
+            Self::Cuda => cfg!(feature = "cuda"),
         }
     }
 
@@ -119,34 +138,64 @@ pub fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-/// Whether this build has the wgpu backend.
-pub const HAS_WGPU: bool = cfg!(feature = "wgpu");
-
 /// An autodiff device of the given backend with its default float dtype set.
 ///
 /// burn fixes a device's dtype at its first tensor, so this must run before any tensor exists
 /// on that backend in this process; a second call with another dtype is an error.
 pub fn autodiff_device(backend: Backend, dtype: Dtype) -> Result<Device, String> {
     backend.supports(dtype)?;
-    let mut device = match backend {
+    let device = match backend {
         Backend::Flex => Device::flex(),
         #[allow(deprecated)]
         Backend::Ndarray => Device::ndarray(),
         Backend::Wgpu => wgpu_device()?,
+        Backend::Cuda => cuda_device()?,
     };
     let float = match dtype {
         Dtype::F32 => FloatDType::F32,
         Dtype::F64 => FloatDType::F64,
     };
-    if let Err(e) = device.configure(float) {
-        // Already configured (an earlier call in this process): fine if it is the same dtype.
-        if device.settings().float_dtype != float {
-            return Err(format!(
-                "cannot use {dtype} on {backend}: {e} (the dtype is fixed once per process)"
-            ));
+    let device = reachable(backend, device, |mut device| {
+        if let Err(e) = device.configure(float) {
+            // Already configured (an earlier call in this process): fine if it is the same dtype.
+            if device.settings().float_dtype != float {
+                return Err(format!(
+                    "cannot use {dtype} on {backend}: {e} (the dtype is fixed once per process)"
+                ));
+            }
         }
-    }
+        // A first tensor and its read-back: a GPU runtime loads its driver here.
+        Tensor::<1>::zeros([1], &device).into_data();
+        Ok(device)
+    })?;
     Ok(device.autodiff())
+}
+
+/// `setup(device)`, with a missing driver or adapter (a panic inside the GPU runtime) turned
+/// into an error that names the backend; the panic's own message is kept, its report is not.
+fn reachable(
+    backend: Backend,
+    device: Device,
+    setup: impl FnOnce(Device) -> Result<Device, String>,
+) -> Result<Device, String> {
+    if !backend.is_gpu() {
+        return setup(device);
+    }
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| setup(device)));
+    std::panic::set_hook(hook);
+    outcome.unwrap_or_else(|panic| {
+        let why = panic
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| panic.downcast_ref::<&str>().copied())
+            .unwrap_or("the runtime panicked");
+        let why = why.lines().next().unwrap_or_default();
+        Err(format!(
+            "backend {backend} is not usable on this machine ({why}); use --backend flex"
+        ))
+    })
 }
 
 #[cfg(feature = "wgpu")]
@@ -159,6 +208,20 @@ fn wgpu_device() -> Result<Device, String> {
     Err(
         "this build has no wgpu backend; rebuild with `--features wgpu` (e.g. `cargo run \
          --release --features wgpu -- train …`) or use --backend flex"
+            .into(),
+    )
+}
+
+#[cfg(feature = "cuda")]
+fn cuda_device() -> Result<Device, String> {
+    Ok(Device::cuda(0))
+}
+
+#[cfg(not(feature = "cuda"))]
+fn cuda_device() -> Result<Device, String> {
+    Err(
+        "this build has no cuda backend; rebuild with `--features cuda` (e.g. `cargo run \
+         --release --features cuda -- train …`) or use --backend flex"
             .into(),
     )
 }
