@@ -7,7 +7,7 @@
 #
 # PINN is a release build with `--features wgpu,cuda,fusion`, PLAIN_PINN (optional, `-` for
 # none) one with `--features wgpu,cuda`: burn's fusion measured on and off. PARTs (default all):
-# info gpu peers check kernels cpu gn. Every measurement is one JSON line in OUT_DIR/all.jsonl,
+# info gpu peers check kernels cpu gn acc. Every measurement is one JSON line in OUT_DIR/all.jsonl,
 # tagged with what ran it; the output of every command goes to OUT_DIR/log.txt. Each command
 # has its own time limit, so that one that hangs costs only its own line.
 set -u
@@ -16,7 +16,7 @@ pinn=$(realpath "$2")
 plain=${3:--}
 [ "$plain" != - ] && plain=$(realpath "$plain")
 shift $(($# < 3 ? $# : 3))
-parts=${*:-info gpu peers check kernels cpu gn}
+parts=${*:-info gpu peers check kernels cpu gn acc}
 repo=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
 mkdir -p "$out"
@@ -149,6 +149,9 @@ for part in $parts; do
     speed flex_threads 150 "$pinn" --backends flex --points 4096 --threads 1,2,4,8,12,16 \
       --steps 20
     speed flex_points 90 "$pinn" --backends flex --points 256,1024 --threads 1,16 --steps 20
+    # The forward pass alone records no autodiff graph: does it scale where the step does not?
+    speed flex_profile 150 "$pinn" --backends flex --points 4096 --threads 1,4,8,16 --steps 10 \
+      --profile
     ;;
   gn)
     # 20 dense Gauss–Newton steps of the multiscale accuracy problem.
@@ -156,6 +159,13 @@ for part in $parts; do
       set -- $run
       train "gn_$1_$2" 150 "$pinn" "$repo/configs/accuracy/poisson2d_multiscale.toml" \
         --backend "$1" --dtype "$2" --steps 20
+    done
+    ;;
+  acc)
+    # The accuracy problem poisson2d, 200 Gauss–Newton steps with f32 and f64 Jacobians.
+    for dtype in f32 f64; do
+      train "acc_cuda_$dtype" 180 "$pinn" "$repo/configs/accuracy/poisson2d.toml" \
+        --backend cuda --dtype $dtype --steps 200
     done
     ;;
   esac

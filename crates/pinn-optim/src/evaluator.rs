@@ -19,6 +19,7 @@ pub struct Evaluator {
     loss: PinnLoss,
     shards: Vec<PinnLoss>,
     threads: usize,
+    gram_on_device: bool,
 }
 
 /// Loss terms `(name, value)` on the host, in the order of the full loss.
@@ -45,7 +46,20 @@ impl Evaluator {
             loss: loss.clone(),
             shards: loss.shards(threads),
             threads,
+            gram_on_device: false,
         }
+    }
+
+    /// Assemble the Gauss–Newton matrix on the model's device (GPU backends) instead of
+    /// reading `J̃` back to the host ([`crate::jacobian::gram_on_device`]).
+    pub fn with_gram_on_device(mut self, on_device: bool) -> Self {
+        self.gram_on_device = on_device;
+        self
+    }
+
+    /// Whether the Gauss–Newton matrix is assembled on the model's device.
+    pub fn gram_on_device(&self) -> bool {
+        self.gram_on_device
     }
 
     /// The whole loss.

@@ -21,7 +21,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::cg::conjugate_gradients;
 use crate::evaluator::{Evaluator, Terms};
-use crate::jacobian::{jacobian_blocks, jvp, residual_vector, supports_probes, vjp};
+use crate::jacobian::{
+    gram_on_device, jacobian_blocks, jvp, residual_vector, supports_probes, vjp,
+};
 use crate::linear::LinearLeastSquares;
 use crate::objective::dot;
 use crate::stage::{StageConfig, positive};
@@ -174,6 +176,15 @@ impl DenseSystem {
             g: blocks.half_gradient(theta),
             loss: blocks.loss(theta),
         }
+    }
+}
+
+impl DenseSystem {
+    /// Assembled on the model's device ([`crate::jacobian::gram_on_device`]), `rows` rows of
+    /// `J̃` at a time; `None` when the model has parameters outside `Dense` layers.
+    pub fn on_device<M: Field>(loss: &PinnLoss, model: &M, rows: usize) -> Option<Self> {
+        let (a, g, loss) = gram_on_device(loss, model, rows)?;
+        Some(Self { a, g, loss })
     }
 }
 
@@ -384,6 +395,10 @@ impl GaussNewton {
     }
 }
 
+/// Rows of `J̃` per chunk when `A` is assembled on the device (the per-sample probes of a
+/// chunk hold `rows × in × out` numbers per layer and jet stream).
+const DEVICE_GRAM_ROWS: usize = 2048;
+
 /// A Gauss–Newton stage in progress.
 struct GaussNewtonStepper {
     state: GaussNewton,
@@ -405,8 +420,13 @@ impl<M: Field + Sync> Stepper<M> for GaussNewtonStepper {
         let value = |t: &[f64]| flat.value(t);
         let (next, _, status) = match self.state.config.solver {
             GaussNewtonSolver::Cholesky => {
-                let blocks = jacobian_blocks(loss, model, threads);
-                let mut system = DenseSystem::new(&blocks, &theta);
+                let mut system = eval
+                    .gram_on_device()
+                    .then(|| DenseSystem::on_device(loss, model, DEVICE_GRAM_ROWS))
+                    .flatten()
+                    .unwrap_or_else(|| {
+                        DenseSystem::new(&jacobian_blocks(loss, model, threads), &theta)
+                    });
                 self.state.step(&mut system, &theta, value)
             }
             GaussNewtonSolver::Cg => {

@@ -69,8 +69,9 @@ pub fn supports_probes<M: Field>(model: &M) -> bool {
         && count == model.num_params()
 }
 
-/// `r̃` and `J̃` on one chunk, from per-sample probes: `(values, rows × n row-major)`.
-fn per_sample_rows<M: Field>(loss: &PinnLoss, model: &M, rows: Rows) -> (Vec<f64>, Vec<f64>) {
+/// `r̃` (`[len, 1]`) and `J̃` (`[len, n]`, columns in [`params::flatten`] order) on one chunk,
+/// from per-sample probes, on the model's device.
+fn per_sample_tensors<M: Field>(loss: &PinnLoss, model: &M, rows: Rows) -> (Tensor<2>, Tensor<2>) {
     let mut leaves = Vec::new();
     let probed = model
         .map_layers(&mut |d: Dense| {
@@ -81,32 +82,77 @@ fn per_sample_rows<M: Field>(loss: &PinnLoss, model: &M, rows: Rows) -> (Vec<f64
                 .bias
                 .as_ref()
                 .map(|_| Tensor::<2>::zeros([rows.len, o], &device).require_grad());
-            leaves.push((weight.clone(), bias.clone(), i * o, o));
+            leaves.push((weight.clone(), bias.clone()));
             d.with_probe(Some(Probe::PerSample { weight, bias }))
         })
         .expect("checked by supports_probes");
     let (_, r) = loss.weighted_rows(&probed, rows.start, rows.len);
-    let values = to_vec(r.clone().detach());
+    let values = r.clone().detach().reshape([rows.len, 1]);
     let grads = r.sum().backward();
-    let n = model.num_params();
-    let mut out = vec![0.0; rows.len * n];
-    let mut col = 0;
-    for (weight, bias, nw, nb) in leaves {
-        let mut blocks = vec![(weight.grad(&grads).map(to_vec), nw)];
+    let mut columns = Vec::new();
+    for (weight, bias) in leaves {
+        let [len, i, o] = weight.dims();
+        let device = weight.device();
+        columns.push(
+            weight
+                .grad(&grads)
+                .unwrap_or_else(|| Tensor::zeros([len, i, o], &device))
+                .reshape([len, i * o]),
+        );
         if let Some(b) = bias {
-            blocks.push((b.grad(&grads).map(to_vec), nb));
-        }
-        for (g, width) in blocks {
-            if let Some(g) = g {
-                for r in 0..rows.len {
-                    out[r * n + col..r * n + col + width]
-                        .copy_from_slice(&g[r * width..(r + 1) * width]);
-                }
-            }
-            col += width;
+            let [len, o] = b.dims();
+            columns.push(
+                b.grad(&grads)
+                    .unwrap_or_else(|| Tensor::zeros([len, o], &device)),
+            );
         }
     }
-    (values, out)
+    (values, Tensor::cat(columns, 1))
+}
+
+/// `r̃` and `J̃` on one chunk, from per-sample probes: `(values, rows × n row-major)`.
+fn per_sample_rows<M: Field>(loss: &PinnLoss, model: &M, rows: Rows) -> (Vec<f64>, Vec<f64>) {
+    let (values, jacobian) = per_sample_tensors(loss, model, rows);
+    (to_vec(values), to_vec(jacobian))
+}
+
+/// The Gauss–Newton system assembled on the model's device: `A = J̃ᵀJ̃`, `g = J̃ᵀr̃` and
+/// `‖r̃‖²`, summed over chunks of at most `rows` rows, then read back as `f64`. `J̃` never
+/// leaves the device (a GPU backend reads back `n² + n` numbers instead of `rows × n`, and
+/// forms `A` with the device's matrix product). `None` when the model has parameters outside
+/// [`Dense`] layers.
+pub fn gram_on_device<M: Field>(
+    loss: &PinnLoss,
+    model: &M,
+    rows: usize,
+) -> Option<(Mat<f64>, Vec<f64>, f64)> {
+    if !supports_probes(model) {
+        return None;
+    }
+    let mut sums: Option<(Tensor<2>, Tensor<2>, Tensor<1>)> = None;
+    for chunk in row_chunks(loss, rows) {
+        let (r, j) = per_sample_tensors(loss, model, chunk);
+        let jt = j.clone().transpose();
+        let part = (
+            jt.clone().matmul(j),
+            jt.matmul(r.clone()),
+            r.powi_scalar(2).sum(),
+        );
+        sums = Some(match sums {
+            None => part,
+            Some((a, g, l)) => (a + part.0, g + part.1, l + part.2),
+        });
+    }
+    let n = model.num_params();
+    let Some((a, g, l)) = sums else {
+        return Some((Mat::zeros(n, n), vec![0.0; n], 0.0));
+    };
+    let a = to_vec(a);
+    Some((
+        Mat::from_fn(n, n, |i, j| a[i * n + j]),
+        to_vec(g),
+        to_vec(l)[0],
+    ))
 }
 
 /// `r̃` and `J̃` on one chunk, one backward pass per row.

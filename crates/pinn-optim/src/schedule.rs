@@ -18,6 +18,9 @@ pub struct TrainSettings {
     /// Worker threads for the loss (shards of the collocation points); 1 on GPU backends
     /// ([`pinn_model::backend::Backend::loss_threads`]).
     pub threads: usize,
+    /// Assemble the Gauss–Newton matrix `A = J̃ᵀJ̃` on the model's device and read back `A`
+    /// rather than `J̃` (GPU backends, [`pinn_model::backend::Backend::is_gpu`]).
+    pub gram_on_device: bool,
     /// How the weights of the boundary-type terms are chosen (none: as configured).
     pub balance: Option<Balance>,
     /// Stop after the step during which this much wall time has passed.
@@ -47,6 +50,7 @@ impl TrainSettings {
             stages,
             eval_every: 100,
             threads: pinn_model::backend::default_threads(),
+            gram_on_device: false,
             balance: None,
             time_limit: None,
             target: Target::default(),

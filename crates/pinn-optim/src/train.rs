@@ -98,7 +98,7 @@ fn run<M: Field + Sync>(
         }
         None => {}
     }
-    let mut eval = Evaluator::new(&loss, threads);
+    let mut eval = Evaluator::new(&loss, threads).with_gram_on_device(settings.gram_on_device);
     let mut reporter = Reporter {
         observer,
         settings,
@@ -147,7 +147,8 @@ fn run<M: Field + Sync>(
                 let before = loss.weights();
                 if let Some(alpha) = settings.balance.as_ref().and_then(|b| b.grad_norm_due(k)) {
                     balance::rebalance(&mut loss, &model, threads, alpha);
-                    eval = Evaluator::new(&loss, threads);
+                    eval =
+                        Evaluator::new(&loss, threads).with_gram_on_device(settings.gram_on_device);
                     terms = stepper.start(&eval, &model);
                 }
                 let steps_before = step;

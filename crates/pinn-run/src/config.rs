@@ -88,6 +88,7 @@ impl TrainConfig {
             stages: self.stages.clone(),
             eval_every: self.eval_every,
             threads: backend.loss_threads(self.threads),
+            gram_on_device: backend.is_gpu(),
             balance: self.balance.clone(),
             time_limit: self.time_limit.map(Duration::from_secs_f64),
             target: self.target.clone(),
