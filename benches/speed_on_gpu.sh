@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # The GPU measurements of the README in one go, on a machine with no Rust: `pinn bench speed`
-# on cuda and wgpu beside the JAX and PyTorch peers of benches/peers/, flex on 1–16 cores, the
-# kernels a step launches, cuda against flex in f32 and f64, and the dense Gauss–Newton step.
+# on wgpu, burn's fusion on and off, beside the JAX and PyTorch peers of benches/peers/, flex on
+# 1–16 cores, the kernels a step launches, wgpu against flex, and the dense Gauss–Newton step.
 #
 #   benches/speed_on_gpu.sh OUT_DIR PINN [PLAIN_PINN] [PART ...]
 #
-# PINN is a release build with `--features wgpu,cuda,fusion`, PLAIN_PINN (optional, `-` for
-# none) one with `--features wgpu,cuda`: burn's fusion measured on and off. PARTs (default all):
-# info gpu peers check kernels cpu gn acc. Every measurement is one JSON line in OUT_DIR/all.jsonl,
+# PINN is a release build with `--features wgpu,fusion`, PLAIN_PINN (optional, `-` for none)
+# one with `--features wgpu`: burn's fusion measured on and off. PARTs (default all):
+# info gpu peers check kernels cpu gn acc. With OLD_PINN set in the environment (a build from
+# before Gauss–Newton assembled A on the device), the gn part runs it too. Every measurement is one JSON line in OUT_DIR/all.jsonl,
 # tagged with what ran it; the output of every command goes to OUT_DIR/log.txt. Each command
 # has its own time limit, so that one that hangs costs only its own line.
 set -u
@@ -22,13 +23,6 @@ work=$(mktemp -d)
 mkdir -p "$out"
 exec > >(tee -a "$out/log.txt") 2>&1
 points=4096,16384,65536,262144
-
-# NVRTC for cuda: the toolkit's, else the pip wheel's.
-nvrtc=$(ls /usr/local/cuda/lib64/libnvrtc.so* /usr/local/cuda*/targets/*/lib/libnvrtc.so* \
-  2>/dev/null | head -1)
-[ -z "$nvrtc" ] && nvrtc=$(python3 -c 'import nvidia.cuda_nvrtc, os; print(
-  [os.path.join(p, "lib") for p in nvidia.cuda_nvrtc.__path__][0] + "/x")' 2>/dev/null)
-[ -n "$nvrtc" ] && export LD_LIBRARY_PATH=$(dirname "$nvrtc"):${LD_LIBRARY_PATH:-}
 
 # `tagged TAG < JSON lines`: append them to all.jsonl with "tag": TAG.
 tagged() {
@@ -106,13 +100,10 @@ for part in $parts; do
     nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
     nproc
     lscpu | grep -E "^(Model name|Thread|Core|Socket|CPU\(s\))"
-    echo "nvrtc: ${nvrtc:-not found}"
     ;;
   gpu)
-    speed cuda_fused 240 "$pinn" --backends cuda --points $points --steps 10
     speed wgpu_fused 200 "$pinn" --backends wgpu --points $points --steps 10
     if [ "$plain" != - ]; then
-      speed cuda_plain 150 "$plain" --backends cuda --points $points --steps 10
       speed wgpu_plain 150 "$plain" --backends wgpu --points $points --steps 10
     fi
     ;;
@@ -127,23 +118,22 @@ for part in $parts; do
       --device cpu | tagged torch_cpu
     ;;
   check)
-    # The same 200 Adam steps (f32) and 10 Gauss–Newton steps (f64) on each backend.
-    for b in flex cuda wgpu; do
+    # The same 200 steps (Adam, then L-BFGS; f32) on each backend, fusion on and off.
+    for b in flex wgpu; do
       train "adam_$b" 90 "$pinn" "$repo/configs/poisson2d_adam_lbfgs.toml" --backend $b \
         --steps 200
     done
-    for b in flex cuda; do
-      train "gn_f64_$b" 120 "$pinn" "$repo/configs/accuracy/poisson2d.toml" --backend $b \
-        --dtype f64 --steps 10
-    done
+    if [ "$plain" != - ]; then
+      train adam_wgpu_plain 90 "$plain" "$repo/configs/poisson2d_adam_lbfgs.toml" \
+        --backend wgpu --steps 200
+    fi
     ;;
   kernels)
-    kernels kernels_cuda_fused cuda "$pinn"
     kernels kernels_wgpu_fused wgpu "$pinn"
     if [ "$plain" != - ]; then
-      kernels kernels_cuda_plain cuda "$plain"
+      kernels kernels_wgpu_plain wgpu "$plain"
     fi
-    speed profile_cuda 120 "$pinn" --backends cuda --points 4096,65536 --steps 5 --profile
+    speed profile_wgpu_fused 120 "$pinn" --backends wgpu --points 4096,65536 --steps 5 --profile
     ;;
   cpu)
     speed flex_threads 150 "$pinn" --backends flex --points 4096 --threads 1,2,4,8,12,16 \
@@ -155,18 +145,20 @@ for part in $parts; do
     ;;
   gn)
     # 20 dense Gauss–Newton steps of the multiscale accuracy problem.
-    for run in "cuda f32" "cuda f64" "wgpu f32" "flex f64"; do
+    for run in "wgpu f32" "flex f64"; do
       set -- $run
       train "gn_$1_$2" 150 "$pinn" "$repo/configs/accuracy/poisson2d_multiscale.toml" \
         --backend "$1" --dtype "$2" --steps 20
     done
+    if [ -n "${OLD_PINN:-}" ]; then
+      train gn_wgpu_f32_host_assembly 150 "$(realpath "$OLD_PINN")" \
+        "$repo/configs/accuracy/poisson2d_multiscale.toml" --backend wgpu --dtype f32 --steps 20
+    fi
     ;;
   acc)
-    # The accuracy problem poisson2d, 200 Gauss–Newton steps with f32 and f64 Jacobians.
-    for dtype in f32 f64; do
-      train "acc_cuda_$dtype" 180 "$pinn" "$repo/configs/accuracy/poisson2d.toml" \
-        --backend cuda --dtype $dtype --steps 200
-    done
+    # The accuracy problem poisson2d, 200 Gauss–Newton steps with f32 Jacobians.
+    train acc_wgpu_f32 180 "$pinn" "$repo/configs/accuracy/poisson2d.toml" --backend wgpu \
+      --dtype f32 --steps 200
     ;;
   esac
 done

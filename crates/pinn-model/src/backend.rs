@@ -18,7 +18,8 @@ pub enum Backend {
     Ndarray,
     /// The wgpu GPU backend (needs the `wgpu` cargo feature; f32 only).
     Wgpu,
-    /// burn's CUDA backend through CubeCL (needs the `cuda` cargo feature and an NVIDIA driver).
+    /// burn's CUDA backend through CubeCL (needs the `cuda` cargo feature, whose build downloads a
+    /// prebuilt LLVM, and an NVIDIA driver).
     Cuda,
 }
 

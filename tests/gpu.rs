@@ -1,15 +1,31 @@
-//! wgpu in f32 against flex in f32: the same seeded model and points give the same loss, and
-//! a few Adam steps lower it; the second-order machinery (hard-constraint ansatz, per-sample
-//! Jacobian probes, parameter-tangent products, Gauss–Newton steps) runs on wgpu and agrees. Compiled with `--features wgpu`; runs only when
-//! `PINN_TEST_WGPU=1` (the first step compiles shaders: minutes on lavapipe, seconds on a GPU).
+//! The GPU backends in f32 against flex in f32: the same seeded model and points give the same
+//! loss, and a few Adam steps lower it; the second-order machinery (hard-constraint ansatz,
+//! per-sample Jacobian probes, parameter-tangent products, Gauss–Newton steps with `A` assembled
+//! on the device) runs on the GPU and agrees. Compiled with `--features wgpu` and/or
+//! `--features cuda`; runs the backends listed in `PINN_TEST_GPU` (e.g. `PINN_TEST_GPU=wgpu,cuda`;
+//! the first step compiles kernels: minutes on lavapipe, seconds on a GPU).
 
-#![cfg(feature = "wgpu")]
+#![cfg(any(feature = "wgpu", feature = "cuda"))]
 
 use burn::optim::{AdamConfig, GradientsParams};
 use pinn::loss::pde::Poisson;
 use pinn::loss::{PinnLoss, PointsConfig, Sampler};
 use pinn::model::ModelConfig;
 use pinn::model::backend::{Backend, Dtype, autodiff_device};
+
+/// The backends named in `PINN_TEST_GPU` (empty: the tests are skipped).
+fn gpu_backends() -> Vec<Backend> {
+    let list = std::env::var("PINN_TEST_GPU").unwrap_or_default();
+    let backends: Vec<Backend> = list
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse().expect("PINN_TEST_GPU lists backends, e.g. wgpu,cuda"))
+        .collect();
+    if backends.is_empty() {
+        eprintln!("skipped: set PINN_TEST_GPU=wgpu (or cuda, or wgpu,cuda) to run the GPU tests");
+    }
+    backends
+}
 
 fn losses(backend: Backend) -> Vec<f64> {
     let device = autodiff_device(backend, Dtype::F32).unwrap();
@@ -38,18 +54,16 @@ fn losses(backend: Backend) -> Vec<f64> {
 }
 
 #[test]
-fn wgpu_matches_flex_in_f32() {
-    if std::env::var("PINN_TEST_WGPU").as_deref() != Ok("1") {
-        eprintln!("skipped: set PINN_TEST_WGPU=1 to run the wgpu test");
-        return;
+fn gpu_matches_flex_in_f32() {
+    for backend in gpu_backends() {
+        let cpu = losses(Backend::Flex);
+        let gpu = losses(backend);
+        println!("flex {cpu:?}\n{backend} {gpu:?}");
+        for (a, b) in cpu.iter().zip(&gpu) {
+            assert!((a - b).abs() <= 1e-3 * a.abs(), "flex {a} vs {backend} {b}");
+        }
+        assert!(gpu[4] < gpu[0], "Adam lowers the loss on {backend}");
     }
-    let cpu = losses(Backend::Flex);
-    let gpu = losses(Backend::Wgpu);
-    println!("flex {cpu:?}\nwgpu {gpu:?}");
-    for (a, b) in cpu.iter().zip(&gpu) {
-        assert!((a - b).abs() <= 1e-3 * a.abs(), "flex {a} vs wgpu {b}");
-    }
-    assert!(gpu[4] < gpu[0], "Adam lowers the loss on wgpu");
 }
 
 /// Heat equation under the hard-constraint ansatz: `J̃v` from tangent probes, the per-sample
@@ -94,6 +108,7 @@ fn second_order(backend: Backend) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
     for solver in [GaussNewtonSolver::Cholesky, GaussNewtonSolver::Cg] {
         let mut settings = TrainSettings::new(vec![Stage::gauss_newton_with(3, solver)]);
         settings.threads = 1;
+        settings.gram_on_device = backend.is_gpu();
         losses.push(
             train(model.clone(), &loss, &settings, None, &mut ())
                 .unwrap()
@@ -106,13 +121,15 @@ fn second_order(backend: Backend) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
 }
 
 #[test]
-fn second_order_training_runs_on_wgpu() {
-    if std::env::var("PINN_TEST_WGPU").as_deref() != Ok("1") {
-        eprintln!("skipped: set PINN_TEST_WGPU=1 to run the wgpu test");
-        return;
+fn second_order_training_runs_on_gpu() {
+    for backend in gpu_backends() {
+        second_order_agrees(backend);
     }
+}
+
+fn second_order_agrees(backend: Backend) {
     let (jv_cpu, av_cpu, l_cpu) = second_order(Backend::Flex);
-    let (jv_gpu, av_gpu, l_gpu) = second_order(Backend::Wgpu);
+    let (jv_gpu, av_gpu, l_gpu) = second_order(backend);
     let rel = |a: &[f64], b: &[f64]| {
         let scale = a.iter().fold(0.0_f64, |m, x| m.max(x.abs()));
         a.iter()
@@ -121,7 +138,7 @@ fn second_order_training_runs_on_wgpu() {
             / scale
     };
     println!(
-        "J̃v wgpu vs flex: {:.2e}; A v: {:.2e}; losses (init, 3 GN Cholesky, 3 GN CG) flex {l_cpu:?} wgpu {l_gpu:?}",
+        "J̃v {backend} vs flex: {:.2e}; A v: {:.2e}; losses (init, 3 GN Cholesky, 3 GN CG) flex {l_cpu:?} {backend} {l_gpu:?}",
         rel(&jv_cpu, &jv_gpu),
         rel(&av_cpu, &av_gpu)
     );
