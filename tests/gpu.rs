@@ -19,7 +19,10 @@ fn gpu_backends() -> Vec<Backend> {
     let backends: Vec<Backend> = list
         .split(',')
         .filter(|s| !s.is_empty())
-        .map(|s| s.parse().expect("PINN_TEST_GPU lists backends, e.g. wgpu,cuda"))
+        .map(|s| {
+            s.parse()
+                .expect("PINN_TEST_GPU lists backends, e.g. wgpu,cuda")
+        })
         .collect();
     if backends.is_empty() {
         eprintln!("skipped: set PINN_TEST_GPU=wgpu (or cuda, or wgpu,cuda) to run the GPU tests");

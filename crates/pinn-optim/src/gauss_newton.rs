@@ -6,7 +6,8 @@
 //! `(A + μI) δ = −g`
 //!
 //! — it applies `(A + μI)⁻¹`, the ideal preconditioner of the operator view, to the gradient —
-//! either by a Cholesky factorisation of the dense `A` (faer; [`DenseSystem`]) or by conjugate
+//! either by a Cholesky factorisation of the dense `A` (faer; [`DenseSystem`]), of the `m × m`
+//! `J̃J̃ᵀ` when there are fewer rows than parameters ([`RowSpaceSystem`]), or by conjugate
 //! gradients on products `A v = J̃ᵀ(J̃v)` ([`MatrixFreeSystem`]). The step length is the best
 //! `η` of a small grid (`θ + ηδ`), and `μ` follows the gain ratio `ρ = actual / predicted`
 //! decrease of the grid's longest step `η_max` (1 by default),
@@ -24,7 +25,7 @@ use crate::evaluator::{Evaluator, Terms};
 use crate::jacobian::{
     gram_on_device, jacobian_blocks, jvp, residual_vector, supports_probes, vjp,
 };
-use crate::linear::LinearLeastSquares;
+use crate::linear::{LinearLeastSquares, symmetric_product};
 use crate::objective::dot;
 use crate::stage::{StageConfig, positive};
 use crate::state::StepperState;
@@ -155,8 +156,8 @@ pub trait GaussNewtonSystem {
     fn half_gradient(&self) -> &[f64];
     /// A scale for the initial damping (`max A_ii`, or an estimate of it).
     fn damping_scale(&self) -> f64;
-    /// `δ` with `(A + μI) δ = rhs`; `None` when the solve fails.
-    fn solve(&mut self, mu: f64, rhs: &[f64]) -> Option<Vec<f64>>;
+    /// The step `δ` with `(A + μI) δ = −g`; `None` when the solve fails.
+    fn solve(&mut self, mu: f64) -> Option<Vec<f64>>;
     /// `δᵀAδ = ‖J̃δ‖²`.
     fn curvature(&mut self, delta: &[f64]) -> f64;
 }
@@ -198,14 +199,14 @@ impl GaussNewtonSystem for DenseSystem {
     fn damping_scale(&self) -> f64 {
         (0..self.g.len()).fold(0.0_f64, |m, i| m.max(self.a[(i, i)]))
     }
-    fn solve(&mut self, mu: f64, rhs: &[f64]) -> Option<Vec<f64>> {
-        let n = rhs.len();
+    fn solve(&mut self, mu: f64) -> Option<Vec<f64>> {
+        let n = self.g.len();
         let mut damped = self.a.clone();
         for i in 0..n {
             damped[(i, i)] += mu;
         }
         let llt = damped.llt(Side::Lower).ok()?;
-        let mut x = Mat::from_fn(n, 1, |i, _| rhs[i]);
+        let mut x = Mat::from_fn(n, 1, |i, _| -self.g[i]);
         llt.solve_in_place(x.as_mut());
         Some((0..n).map(|i| x[(i, 0)]).collect())
     }
@@ -214,6 +215,59 @@ impl GaussNewtonSystem for DenseSystem {
         (0..n)
             .map(|i| d[i] * (0..n).map(|j| self.a[(i, j)] * d[j]).sum::<f64>())
             .sum()
+    }
+}
+
+/// The system in row space, for fewer rows than parameters (`m < n`). With `J = J̃` (`m × n`)
+/// and `K = JJᵀ` (`m × m`), the push-through (Woodbury) identity
+/// `(JᵀJ + μI)⁻¹Jᵀ = Jᵀ(JJᵀ + μI)⁻¹` turns the step `(A + μI)δ = −Jᵀr̃` into
+/// `δ = −Jᵀ(K + μI)⁻¹ r̃`: an `m × m` factorisation instead of an `n × n` one, and `K` costs
+/// `m²n/2` flops instead of `mn²/2`.
+pub struct RowSpaceSystem {
+    j: Mat<f64>,
+    k: Mat<f64>,
+    r: Vec<f64>,
+    g: Vec<f64>,
+}
+
+impl RowSpaceSystem {
+    /// From the Jacobian blocks at `θ` (as [`crate::jacobian::jacobian_blocks`] returns them).
+    pub fn new(blocks: &LinearLeastSquares, theta: &[f64]) -> Self {
+        let (j, r) = blocks.stacked(theta);
+        let k = symmetric_product(j.as_ref(), 1.0);
+        let g = (j.transpose() * faer::ColRef::from_slice(&r))
+            .iter()
+            .copied()
+            .collect();
+        Self { j, k, r, g }
+    }
+}
+
+impl GaussNewtonSystem for RowSpaceSystem {
+    fn loss(&self) -> f64 {
+        self.r.iter().map(|x| x * x).sum()
+    }
+    fn half_gradient(&self) -> &[f64] {
+        &self.g
+    }
+    fn damping_scale(&self) -> f64 {
+        // max_i A_ii: the largest squared column norm of J.
+        (0..self.j.ncols()).fold(0.0_f64, |m, c| m.max(self.j.col(c).squared_norm_l2()))
+    }
+    fn solve(&mut self, mu: f64) -> Option<Vec<f64>> {
+        let m = self.r.len();
+        let mut damped = self.k.clone();
+        for i in 0..m {
+            damped[(i, i)] += mu;
+        }
+        let llt = damped.llt(Side::Lower).ok()?;
+        let mut y = Mat::from_fn(m, 1, |i, _| self.r[i]);
+        llt.solve_in_place(y.as_mut());
+        let d = self.j.transpose() * y.col(0);
+        Some(d.iter().map(|x| -x).collect())
+    }
+    fn curvature(&mut self, d: &[f64]) -> f64 {
+        (&self.j * faer::ColRef::from_slice(d)).squared_norm_l2()
     }
 }
 
@@ -281,8 +335,9 @@ impl<M: Field + Sync> GaussNewtonSystem for MatrixFreeSystem<'_, M> {
         let gg: f64 = self.g.iter().map(|x| x * x).sum();
         gg / self.loss.max(f64::MIN_POSITIVE)
     }
-    fn solve(&mut self, mu: f64, rhs: &[f64]) -> Option<Vec<f64>> {
+    fn solve(&mut self, mu: f64) -> Option<Vec<f64>> {
         let (iterations, tolerance) = (self.iterations, self.tolerance);
+        let rhs: Vec<f64> = self.g.iter().map(|x| -x).collect();
         let mut products = 0;
         let result = conjugate_gradients(
             |v| {
@@ -290,7 +345,7 @@ impl<M: Field + Sync> GaussNewtonSystem for MatrixFreeSystem<'_, M> {
                 let av = vjp(self.loss_fn, self.model, &self.jv(v), self.threads);
                 av.iter().zip(v).map(|(a, x)| a + mu * x).collect()
             },
-            rhs,
+            &rhs,
             tolerance,
             iterations,
         );
@@ -350,11 +405,10 @@ impl GaussNewton {
         let l0 = system.loss();
         let scale = system.damping_scale().max(f64::MIN_POSITIVE);
         let mut mu = *self.mu.get_or_insert(self.config.damping * scale);
-        let rhs: Vec<f64> = g.iter().map(|x| -x).collect();
         // The longest step of the grid, whose gain ratio steers μ.
         let eta_max = self.config.step_sizes.iter().copied().fold(0.0, f64::max);
         for _ in 0..self.config.max_trials {
-            let Some(d) = system.solve(mu, &rhs) else {
+            let Some(d) = system.solve(mu) else {
                 mu *= self.nu;
                 self.nu *= 2.0;
                 continue;
@@ -399,6 +453,28 @@ impl GaussNewton {
 /// chunk hold `rows × in × out` numbers per layer and jet stream).
 const DEVICE_GRAM_ROWS: usize = 2048;
 
+/// The system a Cholesky factorisation solves at `θ`: `A` assembled on the device (GPU
+/// backends, [`Evaluator::gram_on_device`]), else from `J̃` on the host, in row space when
+/// there are fewer rows than parameters.
+fn factored_system<M: Field + Sync>(
+    eval: &Evaluator,
+    model: &M,
+    theta: &[f64],
+) -> Box<dyn GaussNewtonSystem> {
+    let loss = eval.loss();
+    if eval.gram_on_device()
+        && let Some(system) = DenseSystem::on_device(loss, model, DEVICE_GRAM_ROWS)
+    {
+        return Box::new(system);
+    }
+    let blocks = jacobian_blocks(loss, model, eval.threads());
+    if blocks.rows() < blocks.dim() {
+        Box::new(RowSpaceSystem::new(&blocks, theta))
+    } else {
+        Box::new(DenseSystem::new(&blocks, theta))
+    }
+}
+
 /// A Gauss–Newton stage in progress.
 struct GaussNewtonStepper {
     state: GaussNewton,
@@ -420,14 +496,8 @@ impl<M: Field + Sync> Stepper<M> for GaussNewtonStepper {
         let value = |t: &[f64]| flat.value(t);
         let (next, _, status) = match self.state.config.solver {
             GaussNewtonSolver::Cholesky => {
-                let mut system = eval
-                    .gram_on_device()
-                    .then(|| DenseSystem::on_device(loss, model, DEVICE_GRAM_ROWS))
-                    .flatten()
-                    .unwrap_or_else(|| {
-                        DenseSystem::new(&jacobian_blocks(loss, model, threads), &theta)
-                    });
-                self.state.step(&mut system, &theta, value)
+                let mut system = factored_system(eval, model, &theta);
+                self.state.step(system.as_mut(), &theta, value)
             }
             GaussNewtonSolver::Cg => {
                 let mut system = MatrixFreeSystem::new(loss, model, threads, &self.state.config);

@@ -32,7 +32,7 @@ pub use balance::Balance;
 pub use evaluator::{Evaluator, Terms};
 pub use gauss_newton::{
     DenseSystem, GaussNewton, GaussNewtonConfig, GaussNewtonSolver, GaussNewtonStatus,
-    GaussNewtonSystem, MatrixFreeSystem,
+    GaussNewtonSystem, MatrixFreeSystem, RowSpaceSystem,
 };
 pub use gd::GdConfig;
 pub use lbfgs::{Lbfgs, LbfgsConfig, LbfgsStatus};

@@ -35,19 +35,25 @@ fn matvec(j: &Mat<f64>, x: &[f64]) -> Vec<f64> {
     y.iter().copied().collect()
 }
 
-/// `w JᵀJ`: the lower triangle by faer's triangular product (half the flops of a full
-/// product, the cost that dominates a dense Gauss–Newton step), mirrored to the upper.
+/// `w JᵀJ` ([`symmetric_product`]).
 fn gram(j: &Mat<f64>, w: f64) -> Mat<f64> {
+    symmetric_product(j.transpose(), w)
+}
+
+/// `w BBᵀ` for `B` of size `k × m`: the lower triangle by faer's triangular product (half the
+/// flops of a full product, the cost that dominates a dense Gauss–Newton step), mirrored to the
+/// upper. `JᵀJ` is `B = Jᵀ`, `JJᵀ` is `B = J`.
+pub fn symmetric_product(b: faer::MatRef<'_, f64>, w: f64) -> Mat<f64> {
     use faer::linalg::matmul::triangular::{BlockStructure, matmul};
-    let n = j.ncols();
+    let n = b.nrows();
     let mut g = Mat::<f64>::zeros(n, n);
     matmul(
         g.as_mut(),
         BlockStructure::TriangularLower,
         faer::Accum::Replace,
-        j.transpose(),
+        b,
         BlockStructure::Rectangular,
-        j.as_ref(),
+        b.transpose(),
         BlockStructure::Rectangular,
         w,
         faer::get_global_parallelism(),
@@ -100,6 +106,35 @@ impl LinearLeastSquares {
                 .map(|b| (b.name.clone(), gram(&b.jacobian, b.weight)))
                 .collect(),
         )
+    }
+
+    /// Number of rows over all blocks.
+    pub fn rows(&self) -> usize {
+        self.blocks.iter().map(|b| b.jacobian.nrows()).sum()
+    }
+
+    /// The stacked, weighted rows `J = [√w_b J_b]` and residuals `r = [√w_b (J_b θ − y_b)]`,
+    /// so that `L = ‖r‖²`, `A = JᵀJ` and `∇(½L) = Jᵀr`.
+    pub fn stacked(&self, theta: &[f64]) -> (Mat<f64>, Vec<f64>) {
+        let mut j = Mat::<f64>::zeros(self.rows(), self.dim());
+        let mut r = Vec::with_capacity(self.rows());
+        let mut row = 0;
+        for b in &self.blocks {
+            let s = b.weight.sqrt();
+            let m = b.jacobian.nrows();
+            j.as_mut()
+                .submatrix_mut(row, 0, m, self.dim())
+                .copy_from(&b.jacobian);
+            for i in 0..m {
+                for c in 0..self.dim() {
+                    j[(row + i, c)] *= s;
+                }
+            }
+            let jt = matvec(&b.jacobian, theta);
+            r.extend(jt.iter().zip(&b.target).map(|(a, y)| s * (a - y)));
+            row += m;
+        }
+        (j, r)
     }
 
     /// `L(θ) = Σ_b w_b ‖J_b θ − y_b‖²`.

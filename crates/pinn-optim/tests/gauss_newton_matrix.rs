@@ -8,7 +8,8 @@ use pinn_model::backend::{Backend, Dtype, autodiff_device};
 use pinn_model::{FeaturesConfig, ModelConfig, params};
 use pinn_optim::jacobian::jacobian_blocks;
 use pinn_optim::{
-    DenseSystem, GaussNewtonConfig, GaussNewtonSolver, GaussNewtonSystem, MatrixFreeSystem, Stage,
+    DenseSystem, GaussNewtonConfig, GaussNewtonSolver, GaussNewtonSystem, MatrixFreeSystem,
+    RowSpaceSystem, Stage,
 };
 
 #[test]
@@ -145,9 +146,8 @@ fn matrix_free_step_matches_the_dense_step() {
         .fold(0.0_f64, |m, (a, b)| m.max((a - b).abs()));
     assert!(g_err <= 1e-12 * g.iter().fold(0.0_f64, |m, v| m.max(v.abs())));
     let mu = 1e-3 * dense.damping_scale();
-    let rhs: Vec<f64> = g.iter().map(|x| -x).collect();
-    let d_dense = dense.solve(mu, &rhs).unwrap();
-    let d_free = free.solve(mu, &rhs).unwrap();
+    let d_dense = dense.solve(mu).unwrap();
+    let d_free = free.solve(mu).unwrap();
     let norm = d_dense.iter().map(|x| x * x).sum::<f64>().sqrt();
     let diff = d_dense
         .iter()
@@ -266,6 +266,70 @@ fn device_assembly_matches_the_host_assembly() {
         assert!(
             (c1 - c2).abs() <= 1e-12 * c1,
             "rows {rows}: pᵀAp {c1} vs {c2}"
+        );
+    }
+}
+
+#[test]
+fn row_space_step_matches_the_dense_step_with_fewer_rows_than_parameters() {
+    // 42 weighted rows, 105 parameters: δ = −J̃ᵀ(J̃J̃ᵀ + μI)⁻¹r̃ equals −(J̃ᵀJ̃ + μI)⁻¹J̃ᵀr̃.
+    let device = autodiff_device(Backend::Flex, Dtype::F64).unwrap();
+    let mut problem = Poisson::new(2).problem("poisson2d");
+    problem.set_weight("boundary", 3.0).unwrap();
+    let points = PointsConfig {
+        interior: 30,
+        boundary: 12,
+        sampler: Sampler::Halton,
+    };
+    let loss = PinnLoss::new(&problem, &points, 0, &device).unwrap();
+    let model = ModelConfig {
+        width: 8,
+        depth: 2,
+        ..ModelConfig::default()
+    }
+    .init(&[0.0, 0.0], &[1.0, 1.0], 0, &device)
+    .unwrap();
+    let theta = params::flatten(&model);
+    let blocks = jacobian_blocks(&loss, &model, 2);
+    assert!(
+        blocks.rows() < blocks.dim(),
+        "{} rows, {} parameters",
+        blocks.rows(),
+        blocks.dim()
+    );
+    let mut dense = DenseSystem::new(&blocks, &theta);
+    let mut rows = RowSpaceSystem::new(&blocks, &theta);
+    assert!((dense.loss() - rows.loss()).abs() <= 1e-13 * dense.loss());
+    let g_max = dense
+        .half_gradient()
+        .iter()
+        .fold(0.0_f64, |m, v| m.max(v.abs()));
+    let g_err = dense
+        .half_gradient()
+        .iter()
+        .zip(rows.half_gradient())
+        .fold(0.0_f64, |m, (a, b)| m.max((a - b).abs()));
+    assert!(g_err <= 1e-13 * g_max, "g differs by {g_err:e}");
+    let scale = dense.damping_scale();
+    assert!((rows.damping_scale() - scale).abs() <= 1e-13 * scale);
+    for mu in [1e-6 * scale, 1e-3 * scale, scale] {
+        let (d1, d2) = (dense.solve(mu).unwrap(), rows.solve(mu).unwrap());
+        let norm = d1.iter().map(|x| x * x).sum::<f64>().sqrt();
+        let diff = d1
+            .iter()
+            .zip(&d2)
+            .map(|(a, b)| (a - b).powi(2))
+            .sum::<f64>()
+            .sqrt();
+        assert!(
+            diff <= 1e-8 * norm,
+            "μ = {mu:e}: ‖δ_rows − δ_dense‖/‖δ‖ = {:e}",
+            diff / norm
+        );
+        let (c1, c2) = (dense.curvature(&d1), rows.curvature(&d1));
+        assert!(
+            (c1 - c2).abs() <= 1e-10 * c1,
+            "μ = {mu:e}: δᵀAδ {c1} vs {c2}"
         );
     }
 }
