@@ -131,42 +131,6 @@ pub fn export(args: &ExportArgs) -> Result<(), String> {
 /// Rows of `d` finite coordinates from a CSV or NPY file; errors name the file, the row and
 /// the fix.
 fn read_points(path: &Path, d: usize) -> Result<Vec<Vec<f64>>, String> {
-    let shown = path.display();
-    if path.extension().is_none_or(|e| e != "npy") {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read --points {shown}: {e}"))?;
-        let origin = format!("--points {shown}");
-        return table::parse_rows(&text, d, &origin, &format!("{d} coordinates"), "points");
-    }
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read --points {shown}: {e}"))?;
-    let npy = npyz::NpyFile::new(&bytes[..])
-        .map_err(|e| format!("--points {shown} is not an NPY file: {e}"))?;
-    let shape = npy.shape().to_vec();
-    if shape.len() != 2 || shape[1] as usize != d {
-        return Err(format!(
-            "--points {shown} has shape {shape:?}; this problem needs [N, {d}] (one point per row)"
-        ));
-    }
-    let values: Vec<f64> = match npy.dtype() {
-        npyz::DType::Plain(t) if t.size_field() == 4 => npy
-            .into_vec::<f32>()
-            .map_err(|e| format!("--points {shown}: {e}"))?
-            .into_iter()
-            .map(f64::from)
-            .collect(),
-        _ => npy
-            .into_vec::<f64>()
-            .map_err(|e| format!("--points {shown}: {e}; write float64 or float32"))?,
-    };
-    let points: Vec<Vec<f64>> = values.chunks(d).map(<[f64]>::to_vec).collect();
-    if points.is_empty() {
-        return Err(format!("--points {shown} holds no points"));
-    }
-    if let Some(i) = points.iter().position(|p| p.iter().any(|v| !v.is_finite())) {
-        return Err(format!(
-            "--points {shown}: row {} is not finite; remove NaN and infinite coordinates",
-            i + 1
-        ));
-    }
-    Ok(points)
+    let origin = format!("--points {}", path.display());
+    table::read_rows(path, d, &origin, &format!("{d} coordinates"), "points")
 }

@@ -517,6 +517,37 @@ fn observations_from_a_file_are_a_loss_term_and_bad_files_exit_2() {
     assert!(data < 1e-6, "the observations are fitted: {data}");
     assert!(s["rel_l2"].as_f64().unwrap() < 1e-3, "{s}");
     assert!(read(&dir.join("metrics.csv")).starts_with("step,optimizer,residual,boundary,data,"));
+    // The same observations as a float64 NPY array [5, 2]: the same run.
+    let npy_rows: Vec<f64> = [0.1, 0.3, 0.5, 0.7, 0.9]
+        .iter()
+        .flat_map(|x: &f64| [*x, (std::f64::consts::PI * x).sin()])
+        .collect();
+    let npy = root.join("obs.npy");
+    std::fs::write(&npy, npy_bytes(&[5, 2], &npy_rows)).unwrap();
+    let npy_cfg = write(&root, "npy.toml", &config(npy.to_str().unwrap()));
+    let npy_dir = root.join("run_npy");
+    ok(&pinn(&[
+        "train",
+        &npy_cfg,
+        "--quiet",
+        "--out",
+        npy_dir.to_str().unwrap(),
+    ]));
+    assert_eq!(summary(&npy_dir)["terms"]["data"].as_f64(), Some(data));
+    std::fs::write(&npy, npy_bytes(&[5, 1], &npy_rows[..5])).unwrap();
+    let out = pinn(&[
+        "train",
+        &npy_cfg,
+        "--quiet",
+        "--out",
+        root.join("bad").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("has shape [5, 1]"),
+        "{}",
+        stderr(&out)
+    );
     for (content, needle) in [
         ("0.5,1,2\n", "obs.csv:1: 3 columns"),
         ("0.5,1\n0.1,nan\n", "obs.csv:2:"),
@@ -550,4 +581,19 @@ fn observations_from_a_file_are_a_loss_term_and_bad_files_exit_2() {
         "{}",
         stderr(&out)
     );
+}
+
+/// A float64 NPY array of the given shape.
+fn npy_bytes(shape: &[u64], values: &[f64]) -> Vec<u8> {
+    use npyz::WriterBuilder;
+    let mut bytes = Vec::new();
+    let mut writer = npyz::WriteOptions::new()
+        .default_dtype()
+        .shape(shape)
+        .writer(&mut bytes)
+        .begin_nd()
+        .unwrap();
+    writer.extend(values.iter().copied()).unwrap();
+    writer.finish().unwrap();
+    bytes
 }

@@ -220,10 +220,8 @@ impl Config {
         let mut problem = self.pde.problem()?;
         let d = problem.domain.dim();
         for (i, o) in self.observations.iter().enumerate() {
-            let at = format!("observations[{i}].file = {:?}", o.file);
-            let text = std::fs::read_to_string(&o.file)
-                .map_err(|e| format!("{at}: cannot read it: {e}"))?;
-            let (points, values) = crate::observations::parse(&text, d, &o.file)?;
+            let (points, values) = crate::observations::read(Path::new(&o.file), d)
+                .map_err(|e| format!("observations[{i}].file: {e}"))?;
             let (lo, hi) = (problem.domain.lo(), problem.domain.hi());
             if let Some(k) = points.iter().position(|p| {
                 p.iter()

@@ -1,5 +1,8 @@
 //! `[[observations]]`: values of the solution at points, read from a CSV file (`x, …, u` per
-//! row, a header line allowed), trained as a loss term of their own (DeepXDE's `PointSetBC`).
+//! row, a header line allowed) or an NPY array `[N, d + 1]`, trained as a loss term of their
+//! own (DeepXDE's `PointSetBC`).
+
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
@@ -7,7 +10,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Observations {
-    /// The CSV file (relative paths: from the working directory).
+    /// The CSV or `.npy` file (relative paths: from the working directory).
     pub file: String,
     /// The loss term's name.
     #[serde(default = "default_name")]
@@ -24,23 +27,37 @@ fn one() -> f64 {
     1.0
 }
 
-/// The points and values of a CSV text with `d + 1` numbers per row; `origin` names the file in
-/// errors, which give the row and the fix.
-pub fn parse(text: &str, d: usize, origin: &str) -> Result<(Vec<Vec<f64>>, Vec<f64>), String> {
-    let needs = format!("{} numbers ({d} coordinates, then u)", d + 1);
-    let rows = crate::table::parse_rows(text, d + 1, origin, &needs, "observations")?;
-    Ok(rows
-        .into_iter()
+/// What a row of observations holds in `d` dimensions.
+fn needs(d: usize) -> String {
+    format!("{} numbers ({d} coordinates, then u)", d + 1)
+}
+
+/// Rows `x, …, u` split into points and values.
+fn split(rows: Vec<Vec<f64>>) -> (Vec<Vec<f64>>, Vec<f64>) {
+    rows.into_iter()
         .map(|mut r| {
             let u = r.pop().expect("d + 1 numbers");
             (r, u)
         })
-        .unzip())
+        .unzip()
+}
+
+/// The points and values in `path`, `d + 1` numbers per row, CSV or NPY
+/// ([`crate::table::read_rows`]); errors name the file, the row and the fix.
+pub fn read(path: &Path, d: usize) -> Result<(Vec<Vec<f64>>, Vec<f64>), String> {
+    let origin = path.display().to_string();
+    let rows = crate::table::read_rows(path, d + 1, &origin, &needs(d), "observations")?;
+    Ok(split(rows))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn parse(text: &str, d: usize, origin: &str) -> Result<(Vec<Vec<f64>>, Vec<f64>), String> {
+        let rows = crate::table::parse_rows(text, d + 1, origin, &needs(d), "observations")?;
+        Ok(split(rows))
+    }
 
     #[test]
     fn rows_are_read_and_bad_rows_named() {

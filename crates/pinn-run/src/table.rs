@@ -1,7 +1,58 @@
-//! Tables of numbers in files: rows of a CSV text (a header line allowed), and a table written
-//! as CSV or as a float64 NPY array — for `pinn predict`, `pinn export` and observations.
+//! Tables of numbers in files: rows of a CSV text (a header line allowed) or of a float32/64
+//! NPY array `[N, columns]`, and a table written as CSV or as a float64 NPY array — for
+//! `pinn predict`, `pinn export` and observations.
+
+use std::path::Path;
 
 use npyz::WriterBuilder;
+
+/// The rows of the table in `path`, `columns` finite numbers each: an NPY array `[N, columns]`
+/// (float64 or float32) when the name ends in `.npy`, else CSV ([`parse_rows`]). `origin` names
+/// the file in errors, `needs` says what a row holds, `what` what the rows are.
+pub fn read_rows(
+    path: &Path,
+    columns: usize,
+    origin: &str,
+    needs: &str,
+    what: &str,
+) -> Result<Vec<Vec<f64>>, String> {
+    if path.extension().is_none_or(|e| e != "npy") {
+        let text =
+            std::fs::read_to_string(path).map_err(|e| format!("cannot read {origin}: {e}"))?;
+        return parse_rows(&text, columns, origin, needs, what);
+    }
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {origin}: {e}"))?;
+    let npy =
+        npyz::NpyFile::new(&bytes[..]).map_err(|e| format!("{origin} is not an NPY file: {e}"))?;
+    let shape = npy.shape().to_vec();
+    if shape.len() != 2 || shape[1] as usize != columns {
+        return Err(format!(
+            "{origin} has shape {shape:?}; this problem needs [N, {columns}] ({needs} per row)"
+        ));
+    }
+    let values: Vec<f64> = match npy.dtype() {
+        npyz::DType::Plain(t) if t.size_field() == 4 => npy
+            .into_vec::<f32>()
+            .map_err(|e| format!("{origin}: {e}"))?
+            .into_iter()
+            .map(f64::from)
+            .collect(),
+        _ => npy
+            .into_vec::<f64>()
+            .map_err(|e| format!("{origin}: {e}; write float64 or float32"))?,
+    };
+    let rows: Vec<Vec<f64>> = values.chunks(columns).map(<[f64]>::to_vec).collect();
+    if rows.is_empty() {
+        return Err(format!("{origin} holds no {what}"));
+    }
+    if let Some(i) = rows.iter().position(|r| r.iter().any(|v| !v.is_finite())) {
+        return Err(format!(
+            "{origin}: row {} is not finite (NaN or infinite); remove the row or fix it",
+            i + 1
+        ));
+    }
+    Ok(rows)
+}
 
 /// The rows of a CSV text, `columns` finite numbers each; the first line may be a header.
 /// `origin` names the text in errors, `needs` says what a row holds (`2 coordinates`), `what`
