@@ -178,9 +178,7 @@ impl DenseSystem {
             loss: blocks.loss(theta),
         }
     }
-}
 
-impl DenseSystem {
     /// Assembled on the model's device ([`crate::jacobian::gram_on_device`]), `rows` rows of
     /// `J̃` at a time; `None` when the model has parameters outside `Dense` layers.
     pub fn on_device<M: Field>(loss: &PinnLoss, model: &M, rows: usize) -> Option<Self> {
