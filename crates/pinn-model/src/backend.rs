@@ -222,7 +222,8 @@ fn cuda_device() -> Result<Device, String> {
 fn cuda_device() -> Result<Device, String> {
     Err(
         "this build has no cuda backend; rebuild with `--features cuda` (e.g. `cargo run \
-         --release --features cuda -- train …`) or use --backend flex"
+         --release --features cuda -- train …`; the build downloads a prebuilt LLVM) or use \
+         --backend flex"
             .into(),
     )
 }
