@@ -9,7 +9,8 @@ use std::sync::{Arc, OnceLock};
 use burn::Tensor;
 use burn::tensor::Device;
 use pinn_loss::pde::{
-    Advection, Heat, Helmholtz, Poisson, PoissonNd, Wave, poisson1d_neumann, poisson1d_robin,
+    Advection, Diffusion, Heat, Helmholtz, Poisson, PoissonNd, Wave, poisson1d_neumann,
+    poisson1d_robin,
 };
 use pinn_loss::{PinnLoss, PointsConfig, Problem, Sampler, points_tensor, sampling};
 use pinn_model::backend::{Backend, Dtype, autodiff_device};
@@ -74,6 +75,15 @@ fn helmholtz_residual_vanishes_on_exact_solution() {
             .mul(coord(x, 1).scale(4.0 * PI).sin())
     });
     assert!(e < 1e-10, "Helmholtz: {e:e}");
+}
+
+#[test]
+fn variable_coefficient_diffusion_residual_vanishes_on_exact_solution() {
+    let p = Diffusion.problem("d");
+    let e = residual_of_exact(&p, |x| {
+        coord(x, 0).scale(PI).sin().mul(coord(x, 1).scale(PI).sin())
+    });
+    assert!(e < 1e-11, "diffusion: {e:e}");
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! The shipped PDEs, each with an exact solution, and the `[pde]` table that selects one.
 
 mod advection;
+mod diffusion;
 mod flux;
 mod heat;
 mod helmholtz;
@@ -9,6 +10,7 @@ mod poisson_nd;
 mod wave;
 
 pub use advection::Advection;
+pub use diffusion::Diffusion;
 pub use flux::{neumann as poisson1d_neumann, robin as poisson1d_robin};
 pub use heat::Heat;
 pub use helmholtz::Helmholtz;
@@ -63,6 +65,8 @@ pub enum PdeConfig {
     /// PINNacle's Wave1d-C: `u_tt = 4 u_xx` on `[0, 1]²`, `u_t(x, 0) = 0`;
     /// `u* = sin πx cos 2πt + ½ sin 4πx cos 8πt`.
     Wave1d {},
+    /// Variable-coefficient diffusion `−∇·((1 + x² + y²)∇u) = f` on `[0, 1]²`, `u = sin πx sin πy`.
+    Diffusion2d {},
     /// PINNacle's PNd: `−Δu = (π²/4) Σ sin(πx_i/2)` on `[0, 1]^d`, `u = Σ sin(πx_i/2)`.
     PoissonNd {
         /// The dimension `d` (PINNacle: 5).
@@ -128,6 +132,7 @@ impl PdeConfig {
                 Advection { beta }.problem("advection")
             }
             Self::Wave1d {} => Wave { c: 2.0 }.problem("wave1d"),
+            Self::Diffusion2d {} => Diffusion.problem("diffusion2d"),
             Self::PoissonNd { dim } => {
                 if !(1..=16).contains(&dim) {
                     return Err(format!(
