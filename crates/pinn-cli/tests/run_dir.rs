@@ -4,6 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use pinn_run::table::to_npy;
+
 fn pinn(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_pinn"))
         .args(args)
@@ -503,13 +505,7 @@ fn observations_from_a_file_are_a_loss_term_and_bad_files_exit_2() {
     };
     let cfg = write(&root, "c.toml", &config(&obs));
     let dir = root.join("run");
-    ok(&pinn(&[
-        "train",
-        &cfg,
-        "--quiet",
-        "--out",
-        dir.to_str().unwrap(),
-    ]));
+    ok(&train_quietly(&cfg, &dir));
     let s = summary(&dir);
     let data = s["terms"]["data"].as_f64().expect("a `data` term");
     // A small network (8×2) after 30 Gauss–Newton steps: the data term is 4e-8 (9e-6 at step
@@ -518,30 +514,22 @@ fn observations_from_a_file_are_a_loss_term_and_bad_files_exit_2() {
     assert!(s["rel_l2"].as_f64().unwrap() < 1e-3, "{s}");
     assert!(read(&dir.join("metrics.csv")).starts_with("step,optimizer,residual,boundary,data,"));
     // The same observations as a float64 NPY array [5, 2]: the same run.
-    let npy_rows: Vec<f64> = [0.1, 0.3, 0.5, 0.7, 0.9]
+    let npy_rows: Vec<Vec<f64>> = [0.1, 0.3, 0.5, 0.7, 0.9]
         .iter()
-        .flat_map(|x: &f64| [*x, (std::f64::consts::PI * x).sin()])
+        .map(|x: &f64| vec![*x, (std::f64::consts::PI * x).sin()])
         .collect();
     let npy = root.join("obs.npy");
-    std::fs::write(&npy, npy_bytes(&[5, 2], &npy_rows)).unwrap();
+    std::fs::write(&npy, to_npy(5, 2, npy_rows.iter().cloned()).unwrap()).unwrap();
     let npy_cfg = write(&root, "npy.toml", &config(npy.to_str().unwrap()));
     let npy_dir = root.join("run_npy");
-    ok(&pinn(&[
-        "train",
-        &npy_cfg,
-        "--quiet",
-        "--out",
-        npy_dir.to_str().unwrap(),
-    ]));
+    ok(&train_quietly(&npy_cfg, &npy_dir));
     assert_eq!(summary(&npy_dir)["terms"]["data"].as_f64(), Some(data));
-    std::fs::write(&npy, npy_bytes(&[5, 1], &npy_rows[..5])).unwrap();
-    let out = pinn(&[
-        "train",
-        &npy_cfg,
-        "--quiet",
-        "--out",
-        root.join("bad").to_str().unwrap(),
-    ]);
+    std::fs::write(
+        &npy,
+        to_npy(5, 1, npy_rows.iter().map(|r| vec![r[0]])).unwrap(),
+    )
+    .unwrap();
+    let out = train_quietly(&npy_cfg, &root.join("bad"));
     assert_eq!(out.status.code(), Some(2));
     assert!(
         stderr(&out).contains("has shape [5, 1]"),
@@ -555,26 +543,14 @@ fn observations_from_a_file_are_a_loss_term_and_bad_files_exit_2() {
         ("0.5,1\n2.5,1\n", "outside the domain"),
     ] {
         std::fs::write(&obs, content).unwrap();
-        let out = pinn(&[
-            "train",
-            &cfg,
-            "--quiet",
-            "--out",
-            root.join("bad").to_str().unwrap(),
-        ]);
+        let out = train_quietly(&cfg, &root.join("bad"));
         assert_eq!(out.status.code(), Some(2), "{content}");
         let e = stderr(&out);
         assert!(e.contains(needle), "{content}: {e}");
         assert_eq!(e.lines().count(), 1, "{e}");
     }
     let missing = write(&root, "m.toml", &config("/nonexistent/obs.csv"));
-    let out = pinn(&[
-        "train",
-        &missing,
-        "--quiet",
-        "--out",
-        root.join("bad").to_str().unwrap(),
-    ]);
+    let out = train_quietly(&missing, &root.join("bad"));
     assert_eq!(out.status.code(), Some(2));
     assert!(
         stderr(&out).contains("observations[0].file"),
@@ -583,17 +559,7 @@ fn observations_from_a_file_are_a_loss_term_and_bad_files_exit_2() {
     );
 }
 
-/// A float64 NPY array of the given shape.
-fn npy_bytes(shape: &[u64], values: &[f64]) -> Vec<u8> {
-    use npyz::WriterBuilder;
-    let mut bytes = Vec::new();
-    let mut writer = npyz::WriteOptions::new()
-        .default_dtype()
-        .shape(shape)
-        .writer(&mut bytes)
-        .begin_nd()
-        .unwrap();
-    writer.extend(values.iter().copied()).unwrap();
-    writer.finish().unwrap();
-    bytes
+/// `pinn train CONFIG --quiet --out DIR`.
+fn train_quietly(config: &str, dir: &Path) -> Output {
+    pinn(&["train", config, "--quiet", "--out", dir.to_str().unwrap()])
 }

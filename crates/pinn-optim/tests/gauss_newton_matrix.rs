@@ -5,7 +5,7 @@
 use pinn_loss::pde::Poisson;
 use pinn_loss::{PinnLoss, PointsConfig, Sampler};
 use pinn_model::backend::{Backend, Dtype, autodiff_device};
-use pinn_model::{FeaturesConfig, ModelConfig, params};
+use pinn_model::{FeaturesConfig, Model, ModelConfig, params};
 use pinn_optim::jacobian::jacobian_blocks;
 use pinn_optim::{
     DenseSystem, GaussNewtonConfig, GaussNewtonSolver, GaussNewtonSystem, MatrixFreeSystem,
@@ -114,21 +114,7 @@ fn matrix_free_gauss_newton_trains_poisson1d_to_1e_5() {
 
 #[test]
 fn matrix_free_step_matches_the_dense_step() {
-    let device = autodiff_device(Backend::Flex, Dtype::F64).unwrap();
-    let problem = Poisson::new(2).problem("poisson2d");
-    let points = PointsConfig {
-        interior: 60,
-        boundary: 20,
-        sampler: Sampler::Halton,
-    };
-    let loss = PinnLoss::new(&problem, &points, 0, &device).unwrap();
-    let model = ModelConfig {
-        width: 8,
-        depth: 2,
-        ..ModelConfig::default()
-    }
-    .init(&[0.0, 0.0], &[1.0, 1.0], 0, &device)
-    .unwrap();
+    let (loss, model) = poisson2d_8x2(60, 20, 1.0);
     let theta = params::flatten(&model);
     let blocks = jacobian_blocks(&loss, &model, 2);
     let mut dense = DenseSystem::new(&blocks, &theta);
@@ -139,22 +125,12 @@ fn matrix_free_step_matches_the_dense_step() {
     };
     let mut free = MatrixFreeSystem::new(&loss, &model, 2, &config);
     assert!((dense.loss() - free.loss()).abs() <= 1e-12 * dense.loss());
-    let g = dense.half_gradient().to_vec();
-    let g_err = g
-        .iter()
-        .zip(free.half_gradient())
-        .fold(0.0_f64, |m, (a, b)| m.max((a - b).abs()));
-    assert!(g_err <= 1e-12 * g.iter().fold(0.0_f64, |m, v| m.max(v.abs())));
+    let g_err = max_abs_diff(dense.half_gradient(), free.half_gradient());
+    assert!(g_err <= 1e-12 * max_abs(dense.half_gradient()));
     let mu = 1e-3 * dense.damping_scale();
     let d_dense = dense.solve(mu).unwrap();
     let d_free = free.solve(mu).unwrap();
-    let norm = d_dense.iter().map(|x| x * x).sum::<f64>().sqrt();
-    let diff = d_dense
-        .iter()
-        .zip(&d_free)
-        .map(|(a, b)| (a - b).powi(2))
-        .sum::<f64>()
-        .sqrt();
+    let (norm, diff) = (norm2(&d_dense), distance(&d_dense, &d_free));
     println!(
         "‖δ_cg − δ_cholesky‖/‖δ‖ = {:.2e} after {} products with A ({} parameters)",
         diff / norm,
@@ -169,21 +145,7 @@ fn matrix_free_step_matches_the_dense_step() {
 #[test]
 fn sharded_evaluation_matches_one_thread_for_any_thread_count() {
     use pinn_optim::Evaluator;
-    let device = autodiff_device(Backend::Flex, Dtype::F64).unwrap();
-    let problem = Poisson::new(2).problem("poisson2d");
-    let points = PointsConfig {
-        interior: 200,
-        boundary: 40,
-        sampler: Sampler::Halton,
-    };
-    let loss = PinnLoss::new(&problem, &points, 0, &device).unwrap();
-    let model = ModelConfig {
-        width: 8,
-        depth: 2,
-        ..ModelConfig::default()
-    }
-    .init(&[0.0, 0.0], &[1.0, 1.0], 0, &device)
-    .unwrap();
+    let (loss, model) = poisson2d_8x2(200, 40, 1.0);
     let (terms1, g1) = Evaluator::new(&loss, 1).value_grad(&model);
     // Three or more threads on shared parameter leaves used to deadlock burn's autodiff.
     for threads in [2, 3, 5, 8] {
@@ -220,21 +182,7 @@ fn sharded_evaluation_matches_one_thread_for_any_thread_count() {
 fn device_assembly_matches_the_host_assembly() {
     // `A`, `g` and `L` formed by tensor products chunk by chunk (the GPU path) equal those
     // formed on the host from `J̃`, for chunks that split the terms' rows unevenly.
-    let device = autodiff_device(Backend::Flex, Dtype::F64).unwrap();
-    let problem = Poisson::new(2).problem("poisson2d");
-    let points = PointsConfig {
-        interior: 70,
-        boundary: 24,
-        sampler: Sampler::Halton,
-    };
-    let loss = PinnLoss::new(&problem, &points, 0, &device).unwrap();
-    let model = ModelConfig {
-        width: 8,
-        depth: 2,
-        ..ModelConfig::default()
-    }
-    .init(&[0.0, 0.0], &[1.0, 1.0], 0, &device)
-    .unwrap();
+    let (loss, model) = poisson2d_8x2(70, 24, 1.0);
     let theta = params::flatten(&model);
     let mut host = DenseSystem::new(&jacobian_blocks(&loss, &model, 2), &theta);
     let n = theta.len();
@@ -248,17 +196,9 @@ fn device_assembly_matches_the_host_assembly() {
             device_system.loss(),
             host.loss()
         );
-        let g_max = host
-            .half_gradient()
-            .iter()
-            .fold(0.0_f64, |m, v| m.max(v.abs()));
-        let g_err = host
-            .half_gradient()
-            .iter()
-            .zip(device_system.half_gradient())
-            .fold(0.0_f64, |m, (a, b)| m.max((a - b).abs()));
+        let g_err = max_abs_diff(host.half_gradient(), device_system.half_gradient());
         assert!(
-            g_err <= 1e-13 * g_max,
+            g_err <= 1e-13 * max_abs(host.half_gradient()),
             "rows {rows}: g differs by {g_err:e}"
         );
         assert!((device_system.damping_scale() - scale).abs() <= 1e-13 * scale);
@@ -273,22 +213,7 @@ fn device_assembly_matches_the_host_assembly() {
 #[test]
 fn row_space_step_matches_the_dense_step_with_fewer_rows_than_parameters() {
     // 42 weighted rows, 105 parameters: δ = −J̃ᵀ(J̃J̃ᵀ + μI)⁻¹r̃ equals −(J̃ᵀJ̃ + μI)⁻¹J̃ᵀr̃.
-    let device = autodiff_device(Backend::Flex, Dtype::F64).unwrap();
-    let mut problem = Poisson::new(2).problem("poisson2d");
-    problem.set_weight("boundary", 3.0).unwrap();
-    let points = PointsConfig {
-        interior: 30,
-        boundary: 12,
-        sampler: Sampler::Halton,
-    };
-    let loss = PinnLoss::new(&problem, &points, 0, &device).unwrap();
-    let model = ModelConfig {
-        width: 8,
-        depth: 2,
-        ..ModelConfig::default()
-    }
-    .init(&[0.0, 0.0], &[1.0, 1.0], 0, &device)
-    .unwrap();
+    let (loss, model) = poisson2d_8x2(30, 12, 3.0);
     let theta = params::flatten(&model);
     let blocks = jacobian_blocks(&loss, &model, 2);
     assert!(
@@ -300,27 +225,16 @@ fn row_space_step_matches_the_dense_step_with_fewer_rows_than_parameters() {
     let mut dense = DenseSystem::new(&blocks, &theta);
     let mut rows = RowSpaceSystem::new(&blocks, &theta);
     assert!((dense.loss() - rows.loss()).abs() <= 1e-13 * dense.loss());
-    let g_max = dense
-        .half_gradient()
-        .iter()
-        .fold(0.0_f64, |m, v| m.max(v.abs()));
-    let g_err = dense
-        .half_gradient()
-        .iter()
-        .zip(rows.half_gradient())
-        .fold(0.0_f64, |m, (a, b)| m.max((a - b).abs()));
-    assert!(g_err <= 1e-13 * g_max, "g differs by {g_err:e}");
+    let g_err = max_abs_diff(dense.half_gradient(), rows.half_gradient());
+    assert!(
+        g_err <= 1e-13 * max_abs(dense.half_gradient()),
+        "g differs by {g_err:e}"
+    );
     let scale = dense.damping_scale();
     assert!((rows.damping_scale() - scale).abs() <= 1e-13 * scale);
     for mu in [1e-6 * scale, 1e-3 * scale, scale] {
         let (d1, d2) = (dense.solve(mu).unwrap(), rows.solve(mu).unwrap());
-        let norm = d1.iter().map(|x| x * x).sum::<f64>().sqrt();
-        let diff = d1
-            .iter()
-            .zip(&d2)
-            .map(|(a, b)| (a - b).powi(2))
-            .sum::<f64>()
-            .sqrt();
+        let (norm, diff) = (norm2(&d1), distance(&d1, &d2));
         assert!(
             diff <= 1e-8 * norm,
             "μ = {mu:e}: ‖δ_rows − δ_dense‖/‖δ‖ = {:e}",
@@ -332,4 +246,52 @@ fn row_space_step_matches_the_dense_step_with_fewer_rows_than_parameters() {
             "μ = {mu:e}: δᵀAδ {c1} vs {c2}"
         );
     }
+}
+
+/// 2D Poisson on `interior` + `boundary` Halton points (the boundary term weighted by
+/// `boundary_weight`) and an MLP 2→8×2→1, in f64.
+fn poisson2d_8x2(interior: usize, boundary: usize, boundary_weight: f64) -> (PinnLoss, Model) {
+    let device = autodiff_device(Backend::Flex, Dtype::F64).unwrap();
+    let mut problem = Poisson::new(2).problem("poisson2d");
+    problem.set_weight("boundary", boundary_weight).unwrap();
+    let points = PointsConfig {
+        interior,
+        boundary,
+        sampler: Sampler::Halton,
+    };
+    let loss = PinnLoss::new(&problem, &points, 0, &device).unwrap();
+    let model = ModelConfig {
+        width: 8,
+        depth: 2,
+        ..ModelConfig::default()
+    }
+    .init(&[0.0, 0.0], &[1.0, 1.0], 0, &device)
+    .unwrap();
+    (loss, model)
+}
+
+/// `max_i |a_i|`.
+fn max_abs(a: &[f64]) -> f64 {
+    a.iter().fold(0.0_f64, |m, v| m.max(v.abs()))
+}
+
+/// `max_i |a_i − b_i|`.
+fn max_abs_diff(a: &[f64], b: &[f64]) -> f64 {
+    a.iter()
+        .zip(b)
+        .fold(0.0_f64, |m, (x, y)| m.max((x - y).abs()))
+}
+
+/// `‖a‖₂`.
+fn norm2(a: &[f64]) -> f64 {
+    a.iter().map(|x| x * x).sum::<f64>().sqrt()
+}
+
+/// `‖a − b‖₂`.
+fn distance(a: &[f64], b: &[f64]) -> f64 {
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).powi(2))
+        .sum::<f64>()
+        .sqrt()
 }
