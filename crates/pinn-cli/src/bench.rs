@@ -77,7 +77,9 @@ const PINNACLE: [Case; 6] = [
     },
     Case {
         problem: "ns2d_lid_driven",
-        config: Err("a system of PDEs (u, v, p): not in the library yet"),
+        config: Ok(include_str!(
+            "../../../configs/pinnacle/ns2d_lid_driven.toml"
+        )),
         target: 1e-3,
         published_best: Some(3.60e-2),
     },
@@ -138,23 +140,25 @@ fn method(config: &Config, n_params: usize) -> String {
 
 /// Run the accuracy benchmark (`only`: one problem by name).
 pub fn accuracy(out: &Path, quick: bool, only: Option<&str>) -> Result<(), String> {
-    run("accuracy", &ACCURACY, out, quick, only)
+    run("accuracy", &ACCURACY, out, quick, only, None)
 }
 
 /// Run the PINNacle benchmark (`only`: one problem by name). The error is the relative L²
-/// error against the exact solution on the config's evaluation grid (the PINNacle problems
-/// expressed so far have exact solutions).
-pub fn pinnacle(out: &Path, quick: bool, only: Option<&str>) -> Result<(), String> {
-    run("pinnacle", &PINNACLE, out, quick, only)
+/// error against the exact solution on the config's evaluation grid, or against PINNacle's
+/// reference file (`[reference]`, read from `data`) over all its nodes and fields.
+pub fn pinnacle(out: &Path, quick: bool, only: Option<&str>, data: &Path) -> Result<(), String> {
+    run("pinnacle", &PINNACLE, out, quick, only, Some(data))
 }
 
-/// Train `cases` into `out/PROBLEM/` and write `out/KIND.jsonl`, one line per problem.
+/// Train `cases` into `out/PROBLEM/` and write `out/KIND.jsonl`, one line per problem;
+/// reference files are read from `data`.
 fn run(
     kind: &str,
     cases: &[Case],
     out: &Path,
     quick: bool,
     only: Option<&str>,
+    data: Option<&Path>,
 ) -> Result<(), String> {
     if let Some(name) = only
         && !cases.iter().any(|c| c.problem == name)
@@ -171,9 +175,13 @@ fn run(
     let mut lines = String::new();
     let mut table = Vec::new();
     for case in cases.iter().filter(|c| only.is_none_or(|n| n == c.problem)) {
-        let line = match case.config {
-            Ok(text) => {
-                let (line, rel_l2, wall_s) = train_case(kind, case, text, out, quick)?;
+        let config = case
+            .config
+            .map_err(str::to_string)
+            .and_then(|text| case_config(kind, case, text, data));
+        let line = match config {
+            Ok(config) => {
+                let (line, rel_l2, wall_s) = train_case(kind, case, config, out, quick)?;
                 table.push((case, Some((rel_l2, wall_s))));
                 line
             }
@@ -222,19 +230,40 @@ fn run(
     Ok(())
 }
 
-/// Train one case; its JSON line, relative L² error and wall time.
-fn train_case(
-    kind: &str,
-    case: &Case,
-    text: &str,
-    out: &Path,
-    quick: bool,
-) -> Result<(serde_json::Value, f64, f64), String> {
+/// The config of a case, its reference file looked up in `data`; an error says why the case
+/// cannot run (a reference file that is not there).
+fn case_config(kind: &str, case: &Case, text: &str, data: Option<&Path>) -> Result<Config, String> {
     let mut config = Config::parse(
         text,
         &format!("configs/{kind}/{}.toml", case.problem),
         Some(case.problem.to_string()),
-    )?;
+    )
+    .map_err(|e| format!("the compiled-in config does not parse: {e}"))?;
+    if let (Some(reference), Some(data)) = (config.reference.as_mut(), data) {
+        let name = Path::new(&reference.file)
+            .file_name()
+            .unwrap_or_default()
+            .to_owned();
+        let path = data.join(name);
+        if !path.is_file() {
+            return Err(format!(
+                "the reference file {} is not there; pass --data DIR with PINNacle's data",
+                path.display()
+            ));
+        }
+        reference.file = path.to_string_lossy().into_owned();
+    }
+    Ok(config)
+}
+
+/// Train one case; its JSON line, relative L² error and wall time.
+fn train_case(
+    kind: &str,
+    case: &Case,
+    mut config: Config,
+    out: &Path,
+    quick: bool,
+) -> Result<(serde_json::Value, f64, f64), String> {
     if quick {
         config.set_total_steps(QUICK_STEPS);
     }
@@ -255,7 +284,7 @@ fn train_case(
         "dtype": summary.dtype,
         "steps": summary.steps,
         "rel_l2": rel_l2,
-        "rel_l2_per_field": { "u": rel_l2 },
+        "rel_l2_per_field": summary.rel_l2_per_field,
         "wall_s": summary.wall_s,
         "n_params": summary.n_params,
         "target": case.target,

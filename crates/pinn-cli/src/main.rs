@@ -138,6 +138,10 @@ enum Benchmark {
         /// Output directory (one run directory per problem, and pinnacle.jsonl).
         #[arg(long, default_value = "runs/pinnacle")]
         out: PathBuf,
+        /// PINNacle's reference files (`lid_driven_a4.dat`, …); a problem whose file is not
+        /// there is reported as not run.
+        #[arg(long, default_value = "../shared/pinnacle")]
+        data: PathBuf,
     },
     /// Time one Adam step (2D Poisson, MLP 2→64×4→1 tanh) per backend, point count and
     /// thread count, and write DIR/speed.jsonl: the median step time and points per second.
@@ -196,8 +200,14 @@ fn main() -> ExitCode {
             which: Benchmark::Accuracy { quick, only, out },
         } => bench::accuracy(&out, quick, only.as_deref()).map(|()| train::Exit::Done),
         Command::Bench {
-            which: Benchmark::Pinnacle { quick, only, out },
-        } => bench::pinnacle(&out, quick, only.as_deref()).map(|()| train::Exit::Done),
+            which:
+                Benchmark::Pinnacle {
+                    quick,
+                    only,
+                    out,
+                    data,
+                },
+        } => bench::pinnacle(&out, quick, only.as_deref(), &data).map(|()| train::Exit::Done),
         Command::Bench {
             which: Benchmark::Speed(args),
         } => bench_speed::run(&args).map(|()| train::Exit::Done),

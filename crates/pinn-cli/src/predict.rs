@@ -67,11 +67,15 @@ pub fn predict(args: &PredictArgs) -> Result<(), String> {
     let points = read_points(&args.points, d)?;
     let x = pinn_loss::points_tensor(&points, d, &device);
     let names = run.problem.domain.names().to_vec();
+    let fields = run.fields();
+    let m = fields.len();
     let mut columns = names.clone();
-    columns.push("u".into());
+    columns.extend(fields.iter().cloned());
     let (u, grad) = if args.gradient {
         let (u, g) = run.evaluate_with_gradient(x);
-        columns.extend(names.iter().map(|n| format!("du_d{n}")));
+        for f in &fields {
+            columns.extend(names.iter().map(|n| format!("d{f}_d{n}")));
+        }
         (
             u,
             Some(g.into_data_as::<f64>().iter::<f64>().collect::<Vec<_>>()),
@@ -82,9 +86,9 @@ pub fn predict(args: &PredictArgs) -> Result<(), String> {
     let u: Vec<f64> = u.into_data_as::<f64>().iter::<f64>().collect();
     let rows = points.iter().enumerate().map(|(i, p)| {
         let mut r = p.clone();
-        r.push(u[i]);
+        r.extend_from_slice(&u[i * m..(i + 1) * m]);
         if let Some(g) = &grad {
-            r.extend_from_slice(&g[i * d..(i + 1) * d]);
+            r.extend_from_slice(&g[i * m * d..(i + 1) * m * d]);
         }
         r
     });

@@ -87,7 +87,7 @@ fn loss_plot(path: &Path, csv: &str, name: &str) -> Result<(), String> {
     )
 }
 
-/// The solution, the exact one and the error.
+/// The solution, the exact one and the error, of the first field.
 fn solution_plot<M: Field>(
     path: &Path,
     problem: &Problem,
@@ -103,11 +103,12 @@ fn solution_plot<M: Field>(
             .clone()
             .no_grad()
             .forward(x)
+            .narrow(1, 0, 1)
             .into_data_as::<f64>()
             .iter::<f64>()
             .collect()
     };
-    let exact = problem.exact.as_ref();
+    let exact = problem.exact.as_ref().map(|e| move |x: &[f64]| e(x)[0]);
     if d == 1 {
         let n = 4 * PLOT_GRID;
         let xs: Vec<Vec<f64>> = (0..n)
@@ -127,7 +128,7 @@ fn solution_plot<M: Field>(
             log_y: false,
         };
         let mut panels = Vec::new();
-        let Some(e) = exact else {
+        let Some(e) = &exact else {
             return line_panels(
                 path,
                 &[Panel {
@@ -193,7 +194,7 @@ fn solution_plot<M: Field>(
         title: format!("u (trained){at}"),
         values: u.clone(),
     }];
-    if let Some(e) = exact {
+    if let Some(e) = &exact {
         let ue: Vec<f64> = points.iter().map(|p| e(p)).collect();
         maps.push(HeatMap {
             title: "u* (exact)".into(),

@@ -13,7 +13,7 @@ use burn::tensor::Device;
 use indicatif::{ProgressBar, ProgressStyle};
 use pinn_loss::Trainable;
 use pinn_model::backend::{Backend, Dtype, autodiff_device};
-use pinn_model::{Field, params};
+use pinn_model::{Constrained, Field, Model, params};
 use pinn_optim::{Observer, Outcome, Progress, Stage, Termination, TrainState, resume, train};
 use pinn_run::files::write_atomic;
 use pinn_run::run_dir::{self, CHECKPOINT, CONFIG, METRICS, SUMMARY};
@@ -57,8 +57,18 @@ struct RunObserver {
     config: String,
     bar: ProgressBar,
     csv: String,
+    /// The names of the problem's unknown coefficients, reported after `rel_l2`.
+    unknowns: Vec<String>,
     last_checkpoint: Option<usize>,
     abort_at: Option<usize>,
+}
+
+/// The unknown coefficients' values of `model` (none without coefficients).
+fn coefficient_values(model: &Constrained<Model>) -> Vec<f64> {
+    model
+        .coefficients
+        .as_ref()
+        .map_or_else(Vec::new, |c| c.values())
 }
 
 impl RunObserver {
@@ -82,25 +92,29 @@ impl RunObserver {
     }
 }
 
-impl<M: Module> Observer<M> for RunObserver {
+impl Observer<Constrained<Model>> for RunObserver {
     fn observe_stage(&mut self, index: usize, stage: &Stage) {
         self.bar
             .set_message(format!("stage {} ({})", index + 1, stage.name()));
     }
 
-    fn observe(&mut self, p: &Progress<'_>, model: &M) {
+    fn observe(&mut self, p: &Progress<'_>, model: &Constrained<Model>) {
         self.bar.set_position(p.step as u64);
         self.bar
             .set_message(format!("{} loss {:.3e}", p.optimizer, p.loss));
         if let Some(state) = &p.state {
             if self.csv.is_empty() {
                 let names: Vec<&str> = p.terms.iter().map(|(n, _)| n.as_str()).collect();
-                self.csv = format!("step,optimizer,{},loss,rel_l2\n", names.join(","));
+                let unknowns: String = self.unknowns.iter().map(|u| format!(",{u}")).collect();
+                self.csv = format!("step,optimizer,{},loss,rel_l2{unknowns}\n", names.join(","));
             }
             let values: Vec<String> = p.terms.iter().map(|(_, v)| format!("{v:e}")).collect();
             let rel = p.rel_l2.map_or(String::new(), |r| format!("{r:e}"));
+            let unknowns: String = (coefficient_values(model).iter())
+                .map(|c| format!(",{c:e}"))
+                .collect();
             self.csv.push_str(&format!(
-                "{},{},{},{:e},{rel}\n",
+                "{},{},{},{:e},{rel}{unknowns}\n",
                 p.step,
                 p.optimizer,
                 values.join(","),
@@ -123,7 +137,7 @@ impl<M: Module> Observer<M> for RunObserver {
 
     /// The final checkpoint holds the returned model, except after a non-finite stop, where
     /// the last evaluation step's checkpoint (a finite loss) is kept.
-    fn observe_final(&mut self, outcome: &Outcome<M>) -> Result<(), String> {
+    fn observe_final(&mut self, outcome: &Outcome<Constrained<Model>>) -> Result<(), String> {
         self.bar.finish_and_clear();
         match outcome.termination {
             Termination::NonFinite { .. } => Ok(()),
@@ -377,6 +391,9 @@ fn train_in(
         config: config_text,
         bar,
         csv,
+        unknowns: (problem.residual.unknowns().into_iter())
+            .map(|u| u.name)
+            .collect(),
         last_checkpoint: resumed_from,
         abort_at: overrides.abort_at,
     };
@@ -408,11 +425,21 @@ fn train_in(
         final_loss: outcome.loss,
         terms: outcome.terms.iter().cloned().collect(),
         rel_l2: outcome.rel_l2,
+        rel_l2_per_field: l2
+            .as_ref()
+            .map(|e| {
+                let fields = problem.residual.fields().into_iter();
+                fields.zip(e.per_field(&outcome.model)).collect()
+            })
+            .unwrap_or_default(),
         wall_s,
         ms_per_step: 1e3 * wall_s / trained.max(1) as f64,
         n_params,
         termination: outcome.termination.to_string(),
         weights: outcome.weights.iter().cloned().collect(),
+        unknowns: (observer.unknowns.iter().cloned())
+            .zip(coefficient_values(&outcome.model))
+            .collect(),
         resumed_from,
     };
     write_atomic(
@@ -448,7 +475,16 @@ fn train_in(
 
 /// The one-line result of a run.
 fn print_result(s: &RunSummary, dir: &Path) {
-    let rel = s.rel_l2.map_or("n/a".to_string(), |r| format!("{r:.3e}"));
+    let mut rel = s.rel_l2.map_or("n/a".to_string(), |r| format!("{r:.3e}"));
+    if s.rel_l2_per_field.len() > 1 {
+        let fields: Vec<String> = (s.rel_l2_per_field.iter())
+            .map(|(f, r)| format!("{f} {r:.3e}"))
+            .collect();
+        rel = format!("{rel} ({})", fields.join(", "));
+    }
+    for (name, value) in &s.unknowns {
+        rel = format!("{rel}, {name} = {value:.6e}");
+    }
     let stop = match s.termination.as_str() {
         "time_limit" => " (time limit)",
         "target_reached" => " (target reached)",

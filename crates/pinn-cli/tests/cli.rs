@@ -282,15 +282,33 @@ fn quick_accuracy_bench_writes_one_json_line_per_problem() {
 #[test]
 fn quick_pinnacle_bench_writes_one_line_per_problem_and_says_what_is_not_run() {
     let dir = scratch("pinnacle");
+    // A stand-in for PINNacle's cavity reference (x, y, u, v, p on three nodes, COMSOL style).
+    let data = dir.join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::write(
+        data.join("lid_driven_a4.dat"),
+        "% x y u v p\n0.5 0.5 -0.18 0.05 -0.03\n0.25 0.75 -0.1 0.1 0.01\n0.5 1 1 0 0.1\n",
+    )
+    .unwrap();
     let out = pinn(&[
         "bench",
         "pinnacle",
         "--quick",
         "--out",
         dir.to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
     ]);
     let lines = json_lines(&out, &dir.join("pinnacle.jsonl"));
     assert_eq!(lines.len(), 6, "{lines:?}");
+    let cavity = lines
+        .iter()
+        .find(|l| l["problem"] == "ns2d_lid_driven")
+        .unwrap();
+    for field in ["u", "v", "p"] {
+        let e = cavity["rel_l2_per_field"][field].as_f64();
+        assert!(e.is_some_and(f64::is_finite), "{cavity}");
+    }
     let wave = lines.iter().find(|l| l["problem"] == "wave1d").unwrap();
     for key in [
         "rel_l2",
@@ -309,7 +327,25 @@ fn quick_pinnacle_bench_writes_one_line_per_problem_and_says_what_is_not_run() {
     let rel = wave["rel_l2"].as_f64().unwrap();
     assert!(rel.is_finite() && rel > 0.0, "{rel}");
     let not_run = lines.iter().filter(|l| l.get("not_run").is_some()).count();
-    assert_eq!(not_run, 4, "{lines:?}");
+    assert_eq!(not_run, 3, "{lines:?}");
+    // Without the reference file the cavity is reported as not run, with the fix.
+    let out = pinn(&[
+        "bench",
+        "pinnacle",
+        "--quick",
+        "--only",
+        "ns2d_lid_driven",
+        "--out",
+        dir.to_str().unwrap(),
+        "--data",
+        dir.join("nowhere").to_str().unwrap(),
+    ]);
+    let lines = json_lines(&out, &dir.join("pinnacle.jsonl"));
+    let why = lines[0]["not_run"].as_str().unwrap();
+    assert!(
+        why.contains("lid_driven_a4.dat") && why.contains("--data"),
+        "{why}"
+    );
 }
 
 #[test]

@@ -563,3 +563,140 @@ fn observations_from_a_file_are_a_loss_term_and_bad_files_exit_2() {
 fn train_quietly(config: &str, dir: &Path) -> Output {
     pinn(&["train", config, "--quiet", "--out", dir.to_str().unwrap()])
 }
+
+#[test]
+fn an_unknown_coefficient_is_fitted_to_observations_and_reported() {
+    let root = scratch("inverse");
+    // u = exp(−0.1 π² t) sin πx on a 7 × 7 grid inside (x, t) ∈ (0, 1)².
+    let pi = std::f64::consts::PI;
+    let rows: String = (1..8)
+        .flat_map(|i| (1..8).map(move |j| (i as f64 / 8.0, j as f64 / 8.0)))
+        .map(|(x, t)| format!("{x},{t},{}\n", (-0.1 * pi * pi * t).exp() * (pi * x).sin()))
+        .collect();
+    let obs = write(&root, "obs.csv", &format!("x,t,u\n{rows}"));
+    let config = |observations: &str| {
+        format!(
+            "dtype = \"f64\"\n[pde]\nname = \"heat1d\"\nnu = 0.1\n\
+             unknown_nu = {{ initial = 0.05, bounds = [0.001, 1.0] }}\n\
+             [model]\nwidth = 10\ndepth = 2\nhard_constraints = true\n\
+             [points]\ninterior = 100\nsampler = \"halton\"\n[train]\neval_every = 10\n\
+             {observations}[[train.stages]]\noptimizer = \"gauss_newton\"\nsteps = 30\n"
+        )
+    };
+    let with_data = format!("[[observations]]\nfile = {obs:?}\n");
+    let cfg = write(&root, "c.toml", &config(&with_data));
+    let dir = root.join("run");
+    ok(&train_quietly(&cfg, &dir));
+    let s = summary(&dir);
+    let nu = s["unknowns"]["nu"].as_f64().expect("ν in summary.json");
+    println!("ν = {nu} from noise-free data; summary {s}");
+    assert!((nu - 0.1).abs() <= 1e-3, "{nu}");
+    let metrics = read(&dir.join("metrics.csv"));
+    assert!(metrics.starts_with("step,optimizer,residual,data,loss,rel_l2,nu\n"));
+    let last: f64 = metrics
+        .lines()
+        .last()
+        .unwrap()
+        .rsplit(',')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(last, nu, "the last row reports the returned ν");
+
+    // Without observations any ν fits: refused, naming the fix.
+    let cfg = write(&root, "none.toml", &config(""));
+    let out = train_quietly(&cfg, &root.join("bad"));
+    assert_eq!(out.status.code(), Some(2));
+    let e = stderr(&out);
+    assert!(e.contains("nu") && e.contains("[[observations]]"), "{e}");
+    assert_eq!(e.lines().count(), 1, "{e}");
+    let bad = config(&with_data).replace("initial = 0.05", "initial = 2.0");
+    let out = train_quietly(&write(&root, "outside.toml", &bad), &root.join("bad"));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("pde.unknown_nu"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_reference_file_measures_the_error_and_systems_export_every_field() {
+    let root = scratch("reference");
+    // The 1D Poisson solution sin πx at 11 nodes, COMSOL-style (comments, spaces), and the
+    // same nodes with twice the values: the error against the second is about ½.
+    let pi = std::f64::consts::PI;
+    let table = |scale: f64| -> String {
+        let rows: String = (0..=10)
+            .map(|i| i as f64 / 10.0)
+            .map(|x| format!("{x}   {}\n", scale * (pi * x).sin()))
+            .collect();
+        format!("% Model: test\n% x  u\n{rows}")
+    };
+    let config = |file: &str| {
+        format!(
+            "dtype = \"f64\"\n[pde]\nname = \"poisson1d\"\n[model]\nwidth = 8\ndepth = 2\n\
+             [points]\ninterior = 32\nboundary = 2\nsampler = \"grid\"\n[reference]\n\
+             file = {file:?}\n[train]\neval_every = 10\n\
+             [[train.stages]]\noptimizer = \"gauss_newton\"\nsteps = 20\n"
+        )
+    };
+    let mut errors = Vec::new();
+    for (name, scale) in [("same", 1.0), ("double", 2.0)] {
+        let file = write(&root, &format!("{name}.dat"), &table(scale));
+        let cfg = write(&root, &format!("{name}.toml"), &config(&file));
+        let dir = root.join(name);
+        ok(&train_quietly(&cfg, &dir));
+        errors.push(summary(&dir)["rel_l2"].as_f64().unwrap());
+    }
+    println!("rel. L2 against the reference and against twice it: {errors:?}");
+    assert!(errors[0] < 1e-3, "{errors:?}");
+    assert!((errors[1] - 0.5).abs() < 1e-3, "{errors:?}");
+    let wrong = write(&root, "wrong.dat", "0.1 0.2 0.3\n");
+    let out = train_quietly(&write(&root, "w.toml", &config(&wrong)), &root.join("bad"));
+    assert_eq!(out.status.code(), Some(2));
+    let e = stderr(&out);
+    assert!(
+        e.contains("reference.file") && e.contains("3 columns"),
+        "{e}"
+    );
+
+    // A system: every field in the export and in predict's gradient columns.
+    let cfg = write(
+        &root,
+        "flow.toml",
+        "dtype = \"f64\"\n[pde]\nname = \"kovasznay\"\n[model]\nwidth = 6\ndepth = 1\n\
+         hard_constraints = true\n[points]\ninterior = 16\n[train]\neval_every = 1\n\
+         [[train.stages]]\noptimizer = \"gauss_newton\"\nsteps = 1\n",
+    );
+    let dir = root.join("flow");
+    ok(&train_quietly(&cfg, &dir));
+    let s = summary(&dir);
+    for field in ["u", "v", "p"] {
+        assert!(s["rel_l2_per_field"][field].is_f64(), "{s}");
+    }
+    let csv = root.join("flow.csv");
+    let args = [
+        "export",
+        dir.to_str().unwrap(),
+        "--grid",
+        "3",
+        "--format",
+        "csv",
+    ];
+    ok(&pinn(
+        &[&args[..], &["--out", csv.to_str().unwrap()]].concat(),
+    ));
+    assert!(read(&csv).starts_with("x,y,u,v,p,u_exact,v_exact,p_exact,u_error,v_error,p_error\n"));
+    let points = write(&root, "points.csv", "0.1,0.2\n");
+    let out = pinn(&[
+        "predict",
+        dir.to_str().unwrap(),
+        "--points",
+        &points,
+        "--gradient",
+    ]);
+    ok(&out);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with("x,y,u,v,p,du_dx,du_dy,dv_dx,dv_dy,dp_dx,dp_dy\n"),
+        "{text}"
+    );
+}

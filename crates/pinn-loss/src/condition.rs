@@ -54,6 +54,9 @@ pub struct Condition {
     pub constraint: Constraint,
     /// The weight `λ`.
     pub weight: f64,
+    /// The component of `u` it constrains, by name ([`crate::Residual::fields`]); `None`
+    /// for the first (the only one of a scalar field).
+    pub field: Option<String>,
 }
 
 impl Condition {
@@ -63,6 +66,7 @@ impl Condition {
             name: name.into(),
             constraint: Constraint::Value { faces, g },
             weight: 1.0,
+            field: None,
         }
     }
 
@@ -82,6 +86,7 @@ impl Condition {
                 g,
             },
             weight: 1.0,
+            field: None,
         }
     }
 
@@ -91,6 +96,7 @@ impl Condition {
             name: name.into(),
             constraint: Constraint::Points { points, values },
             weight: 1.0,
+            field: None,
         }
     }
 
@@ -109,7 +115,14 @@ impl Condition {
             name: "periodic".into(),
             constraint: Constraint::Periodic { axis },
             weight: 1.0,
+            field: None,
         }
+    }
+
+    /// The same condition on the field named `field` (e.g. `"v"` of a flow `(u, v, p)`).
+    pub fn on_field(mut self, field: &str) -> Self {
+        self.field = Some(field.into());
+        self
     }
 
     /// The same condition with weight `λ`.
@@ -135,6 +148,7 @@ impl std::fmt::Debug for Condition {
         f.debug_struct("Condition")
             .field("name", &self.name)
             .field("weight", &self.weight)
+            .field("field", &self.field)
             .finish_non_exhaustive()
     }
 }

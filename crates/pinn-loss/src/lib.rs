@@ -7,6 +7,7 @@
 
 mod condition;
 mod domain;
+pub mod lift;
 mod loss;
 pub mod pde;
 mod problem;
@@ -19,6 +20,6 @@ pub use domain::{Domain, Face};
 pub use loss::{L2Error, LossTerms, PinnLoss, PointsConfig, RESIDUAL, column, points_tensor};
 pub use pde::PdeConfig;
 pub use problem::{Exact, Problem};
-pub use residual::Residual;
+pub use residual::{Residual, Unknown};
 pub use sampling::Sampler;
 pub use setup::{Setup, Trainable};

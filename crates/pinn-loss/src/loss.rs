@@ -1,4 +1,5 @@
-//! The PINN loss `L(θ) = mean_i r(x_i)² + Σ_b λ_b mean_j r_b(y_j)²` and its collocation data.
+//! The PINN loss `L(θ) = Σ_e μ_e mean_i r_e(x_i)² + Σ_b λ_b mean_j r_b(y_j)²` (equations `e`
+//! of the residual, boundary-type terms `b`) and its collocation data.
 
 use std::sync::Arc;
 
@@ -68,7 +69,8 @@ pub fn column(values: Vec<f64>, device: &Device) -> Tensor<2> {
     Tensor::from_data(TensorData::new(values, [n, 1]), device)
 }
 
-/// The name of the interior residual's loss term (the others are named by their conditions).
+/// The name of a single equation's loss term (a system names its equations, conditions are
+/// named by their own names).
 pub const RESIDUAL: &str = "residual";
 
 /// One boundary-type term on the device.
@@ -92,15 +94,21 @@ impl TermData {
         }
     }
 
-    /// The unweighted residual `r_b`, on the rows `start..start + len` of `rows` (all rows
-    /// when `None`).
-    fn residual<M: Field>(&self, model: &M, rows: Option<(usize, usize)>) -> Tensor<2> {
+    /// The unweighted residual `r_b` of component `field` of `u`, on the rows
+    /// `start..start + len` of `rows` (all rows when `None`).
+    fn residual<M: Field>(
+        &self,
+        model: &M,
+        field: usize,
+        rows: Option<(usize, usize)>,
+    ) -> Tensor<2> {
         let cut = |t: &Tensor<2>| match rows {
             Some((start, len)) => t.clone().narrow(0, start, len),
             None => t.clone(),
         };
+        let component = |u: Tensor<2>| u.narrow(1, field, 1);
         match self {
-            Self::Value { x, target } => model.forward(cut(x)) - cut(target),
+            Self::Value { x, target } => component(model.forward(cut(x))) - cut(target),
             Self::Robin(r) => {
                 let RobinData {
                     x,
@@ -110,14 +118,18 @@ impl TermData {
                     beta,
                 } = r.as_ref();
                 let d = normals.dims()[1];
-                let u = model.forward_jet(Jet::input(cut(x), Arc::new(JetSpec::gradient(d))));
+                let u = model
+                    .forward_jet(Jet::input(cut(x), Arc::new(JetSpec::gradient(d))))
+                    .narrow(field, 1);
                 let flux = (0..d)
                     .map(|i| u.first_dense(i) * cut(normals).narrow(1, i, 1))
                     .reduce(|a, b| a + b)
                     .expect("a domain has a coordinate");
                 u.into_value().mul_scalar(*alpha) + flux.mul_scalar(*beta) - cut(target)
             }
-            Self::Periodic { lo, hi } => model.forward(cut(lo)) - model.forward(cut(hi)),
+            Self::Periodic { lo, hi } => {
+                component(model.forward(cut(lo))) - component(model.forward(cut(hi)))
+            }
         }
     }
 }
@@ -136,13 +148,22 @@ struct RobinData {
 struct Term {
     name: String,
     weight: f64,
+    /// The column of `u` it constrains.
+    field: usize,
     data: TermData,
+}
+
+/// One equation of the interior residual: its loss term's name and weight `μ`.
+#[derive(Clone, Debug)]
+struct Equation {
+    name: String,
+    weight: f64,
 }
 
 /// The loss terms at one θ, as scalar tensors (`[1]`) still attached to the graph.
 #[derive(Debug)]
 pub struct LossTerms {
-    /// `(name, λ · mean r²)` per term, the interior residual first (weight 1).
+    /// `(name, λ · mean r²)` per term, the residual's equations first.
     pub terms: Vec<(String, Tensor<1>)>,
 }
 
@@ -163,7 +184,9 @@ pub struct PinnLoss {
     problem: Problem,
     spec: Arc<JetSpec>,
     interior: Tensor<2>,
+    /// `f_e(x_i)`, `[N, k]`.
     source: Tensor<2>,
+    equations: Vec<Equation>,
     terms: Vec<Term>,
     /// `1 / N` for the whole point set; a shard keeps the whole set's scale.
     residual_scale: f64,
@@ -189,10 +212,39 @@ impl PinnLoss {
                 spec.dim()
             ));
         }
+        let names = problem.residual.equations();
+        if names.is_empty() || names.len() != problem.equation_weights.len() {
+            return Err(format!(
+                "`{}` has {} equations and {} equation weights; it needs at least one equation \
+                 and one weight each",
+                problem.name,
+                names.len(),
+                problem.equation_weights.len()
+            ));
+        }
+        let mut equations = Vec::new();
+        for (name, &weight) in names.into_iter().zip(&problem.equation_weights) {
+            check_weight(&name, weight)?;
+            equations.push(Equation { name, weight });
+        }
         let xs = sampling::interior(domain, points.sampler, points.interior, seed)?;
-        let f: Vec<f64> = xs.iter().map(|x| problem.residual.source(x)).collect();
+        let mut f = Vec::with_capacity(xs.len() * equations.len());
+        for x in &xs {
+            let fx = problem.residual.sources(x);
+            if fx.len() != equations.len() {
+                return Err(format!(
+                    "the residual of `{}` gives {} sources for {} equations; implement \
+                     Residual::sources with one value per equation",
+                    problem.name,
+                    fx.len(),
+                    equations.len()
+                ));
+            }
+            f.extend(fx);
+        }
         let mut terms = Vec::new();
         for (k, c) in problem.conditions.iter().enumerate() {
+            let field = problem.field_of(c)?;
             let seed = seed.wrapping_add(1000 * (k as u64 + 1));
             let data = match &c.constraint {
                 Constraint::Value { faces, g } => {
@@ -278,15 +330,18 @@ impl PinnLoss {
             terms.push(Term {
                 name: c.name.clone(),
                 weight: c.weight,
+                field,
                 data,
             });
         }
+        let k = equations.len();
         Ok(Self {
             problem: problem.clone(),
             spec: Arc::new(spec),
             residual_scale: 1.0 / xs.len() as f64,
             interior: points_tensor(&xs, d, device),
-            source: column(f, device),
+            source: Tensor::from_data(TensorData::new(f, [xs.len(), k]), device),
+            equations,
             terms,
         })
     }
@@ -307,6 +362,7 @@ impl PinnLoss {
                     spec: self.spec.clone(),
                     interior: self.interior.clone().narrow(0, start, len),
                     source: self.source.clone().narrow(0, start, len),
+                    equations: self.equations.clone(),
                     terms: if k == 0 {
                         self.terms.clone()
                     } else {
@@ -324,14 +380,23 @@ impl PinnLoss {
         &self.problem
     }
 
-    /// Names of the loss terms, interior ([`RESIDUAL`]) first.
+    /// Names of the loss terms: the residual's equations first ([`RESIDUAL`] for a single
+    /// equation), then the boundary-type terms.
     pub fn term_names(&self) -> Vec<String> {
-        std::iter::once(RESIDUAL.to_string())
+        self.equations
+            .iter()
+            .map(|e| e.name.clone())
             .chain(self.terms.iter().map(|t| t.name.clone()))
             .collect()
     }
 
-    /// The interior residual `r = N[u] − f` at the collocation points, `[N, 1]`.
+    /// How many of the first [`PinnLoss::term_names`] are the residual's equations.
+    pub fn num_equations(&self) -> usize {
+        self.equations.len()
+    }
+
+    /// The interior residual `r = N[u] − f` at the collocation points, `[N, k]` (one column
+    /// per equation).
     pub fn interior_residual<M: Field>(&self, model: &M) -> Tensor<2> {
         self.operator_residual(model, self.interior.clone(), self.source.clone())
     }
@@ -342,23 +407,39 @@ impl PinnLoss {
         self.problem.residual.operator(&x, &u) - f
     }
 
-    /// Refuse a residual that does not return one row per point (`[N, 1]`): the loss, its
-    /// row Jacobians and Gauss–Newton count one residual row per collocation point. Evaluates
+    /// Refuse a model whose outputs are not the problem's fields and a residual that does
+    /// not return one column per equation (`[N, k]`): the loss, its row Jacobians and
+    /// Gauss–Newton count one residual row per collocation point and equation. Evaluates
     /// the residual at the first interior point.
     pub fn check<M: Field>(&self, model: &M) -> Result<(), String> {
         if self.interior.dims()[0] == 0 {
             return Ok(());
         }
+        let name = &self.problem.name;
         let x = self.interior.clone().narrow(0, 0, 1);
         let u = model.forward_jet(Jet::input(x.clone(), self.spec.clone()));
+        let fields = self.problem.residual.fields();
+        let unknowns = self.problem.residual.unknowns().len();
+        let outputs = u.value().dims()[1];
+        if outputs != fields.len() + unknowns {
+            return Err(format!(
+                "the model has {outputs} outputs but `{name}` has {} fields ({}) and {unknowns} \
+                 unknown coefficients; build the model with one output per field (Setup adds \
+                 the coefficients)",
+                fields.len(),
+                fields.join(", ")
+            ));
+        }
         let dims = self.problem.residual.operator(&x, &u).dims();
-        if dims == [1, 1] {
+        let k = self.equations.len();
+        if dims == [1, k] {
             Ok(())
         } else {
+            let names: Vec<&str> = self.equations.iter().map(|e| e.name.as_str()).collect();
             Err(format!(
-                "the residual of `{}` returns {dims:?} for one point; it must return [N, 1], one \
-                 equation (systems of PDEs are not supported yet: write one equation)",
-                self.problem.name
+                "the residual of `{name}` returns {dims:?} for one point; it must return \
+                 [N, {k}], one column per equation ({}): Residual::equations names them",
+                names.join(", ")
             ))
         }
     }
@@ -371,9 +452,14 @@ impl PinnLoss {
             .collect()
     }
 
-    /// Set the weight `λ` of every boundary-type term named `name`; `false` when there is none.
+    /// Set the weight of the equation or of every boundary-type term named `name`; `false`
+    /// when there is none.
     pub fn set_weight(&mut self, name: &str, weight: f64) -> bool {
         let mut found = false;
+        for e in self.equations.iter_mut().filter(|e| e.name == name) {
+            e.weight = weight;
+            found = true;
+        }
         for t in self.terms.iter_mut().filter(|t| t.name == name) {
             t.weight = weight;
             found = true;
@@ -382,10 +468,13 @@ impl PinnLoss {
     }
 
     /// Rows of each term of the weighted residual vector `r̃`, in [`PinnLoss::term_names`]
-    /// order (interior points, then every boundary-type term's points; a periodic pair is one
-    /// row).
+    /// order (the interior points once per equation, then every boundary-type term's points;
+    /// a periodic pair is one row).
     pub fn term_rows(&self) -> Vec<usize> {
-        std::iter::once(self.interior.dims()[0])
+        let n = self.interior.dims()[0];
+        self.equations
+            .iter()
+            .map(|_| n)
             .chain(self.terms.iter().map(|t| t.data.rows()))
             .collect()
     }
@@ -396,7 +485,7 @@ impl PinnLoss {
     }
 
     /// Rows `start..start + len` of the weighted residual vector `r̃`, whose squared norm is
-    /// the loss: `r̃_i = r(x_i)/√N` in the interior and `√(λ_b/N_b) r_b(y_j)` for term `b`.
+    /// the loss: `r̃ = √(μ_e/N) r_e(x_i)` for equation `e` and `√(λ_b/N_b) r_b(y_j)` for term `b`.
     /// The Gauss–Newton matrix is `A = J̃ᵀ J̃` with `J̃ = ∂r̃/∂θ`. Each call runs the model on
     /// those points only, so rows can be differentiated one backward pass at a time.
     /// Returns `(term index, rows)`; a block never straddles two terms (it is cut short).
@@ -411,19 +500,22 @@ impl PinnLoss {
         len: usize,
     ) -> (usize, Tensor<2>) {
         let n = self.interior.dims()[0];
-        if start < n {
-            let len = len.min(n - start);
-            let x = self.interior.clone().narrow(0, start, len);
-            let r = self.operator_residual(model, x, self.source.clone().narrow(0, start, len));
-            return (0, r.mul_scalar(self.residual_scale.sqrt()));
+        let k = self.equations.len();
+        if start < k * n {
+            let (e, s) = (start / n, start % n);
+            let len = len.min(n - s);
+            let x = self.interior.clone().narrow(0, s, len);
+            let r = self.operator_residual(model, x, self.source.clone().narrow(0, s, len));
+            let scale = self.residual_scale * self.equations[e].weight;
+            return (e, r.narrow(1, e, 1).mul_scalar(scale.sqrt()));
         }
-        let mut offset = n;
-        for (k, t) in self.terms.iter().enumerate() {
+        let mut offset = k * n;
+        for (b, t) in self.terms.iter().enumerate() {
             let rows = t.data.rows();
             if start < offset + rows {
                 let (s, len) = (start - offset, len.min(offset + rows - start));
-                let r = t.data.residual(model, Some((s, len)));
-                return (k + 1, r.mul_scalar((t.weight / rows as f64).sqrt()));
+                let r = t.data.residual(model, t.field, Some((s, len)));
+                return (k + b, r.mul_scalar((t.weight / rows as f64).sqrt()));
             }
             offset += rows;
         }
@@ -433,22 +525,32 @@ impl PinnLoss {
     /// Every loss term at the model's current parameters.
     pub fn terms<M: Field>(&self, model: &M) -> LossTerms {
         let r = self.interior_residual(model);
-        let residual = r.square().sum().mul_scalar(self.residual_scale);
-        let mut terms = vec![(RESIDUAL.to_string(), residual)];
+        let mut terms: Vec<(String, Tensor<1>)> = self
+            .equations
+            .iter()
+            .enumerate()
+            .map(|(e, eq)| {
+                let scale = self.residual_scale * eq.weight;
+                let sum = r.clone().narrow(1, e, 1).square().sum();
+                (eq.name.clone(), sum.mul_scalar(scale))
+            })
+            .collect();
         for t in &self.terms {
-            let r = t.data.residual(model, None);
+            let r = t.data.residual(model, t.field, None);
             terms.push((t.name.clone(), r.square().mean().mul_scalar(t.weight)));
         }
         LossTerms { terms }
     }
 }
 
-/// Relative L² error `‖u − u*‖ / ‖u*‖` on a set of points (a discrete L² norm).
+/// Relative L² error `‖u − u*‖ / ‖u*‖` on a set of points (a discrete L² norm), over all
+/// fields stacked or per field.
 #[derive(Clone, Debug)]
 pub struct L2Error {
     points: Tensor<2>,
+    /// `u*` at the points, row-major `[points, fields]`.
     exact: Vec<f64>,
-    norm: f64,
+    fields: usize,
 }
 
 impl L2Error {
@@ -460,34 +562,82 @@ impl L2Error {
         let n = per_axis.pow(d as u32);
         let xs = sampling::interior(&problem.domain, Sampler::Grid, n, 0)
             .expect("the grid sampler has no dimension limit");
-        let u: Vec<f64> = xs.iter().map(|x| exact(x)).collect();
-        let norm = u.iter().map(|v| v * v).sum::<f64>().sqrt();
-        Some(Self {
-            points: points_tensor(&xs, d, device),
-            exact: u,
-            norm,
-        })
+        let u: Vec<f64> = xs.iter().flat_map(|x| exact(x)).collect();
+        Some(Self::at_points(
+            &xs,
+            u,
+            problem.residual.fields().len(),
+            device,
+        ))
     }
 
-    /// `‖u_θ − u*‖₂ / ‖u*‖₂` (absolute error when `u* ≡ 0`).
-    pub fn relative<M: Field>(&self, model: &M) -> f64 {
+    /// Evaluation against reference values `u*` at `points` (a finite-element solution on
+    /// its nodes, say), row-major `[points, fields]`.
+    ///
+    /// # Panics
+    /// When `values` does not hold `fields` numbers per point.
+    #[track_caller]
+    pub fn at_points(
+        points: &[Vec<f64>],
+        values: Vec<f64>,
+        fields: usize,
+        device: &Device,
+    ) -> Self {
+        assert_eq!(
+            values.len(),
+            points.len() * fields,
+            "one value per point and field"
+        );
+        let d = points.first().map_or(0, Vec::len);
+        Self {
+            points: points_tensor(points, d, device),
+            exact: values,
+            fields,
+        }
+    }
+
+    /// `Σ (u_θ − u*)²` and `Σ u*²` per field.
+    fn squares<M: Field>(&self, model: &M) -> Vec<(f64, f64)> {
         // Untracked parameters: no autodiff graph for a pass no backward pass consumes.
         let u = model
             .clone()
             .no_grad()
             .forward(self.points.clone().detach());
-        let u = u.into_data_as::<f64>();
-        let diff = u
-            .iter::<f64>()
-            .zip(&self.exact)
-            .map(|(a, b)| (a - b) * (a - b))
-            .sum::<f64>()
-            .sqrt();
-        if self.norm > 0.0 {
-            diff / self.norm
-        } else {
-            diff
+        // The fields only: unknown coefficients follow them as columns.
+        let u = u.narrow(1, 0, self.fields).into_data_as::<f64>();
+        let mut sums = vec![(0.0, 0.0); self.fields];
+        for (i, (a, b)) in u.iter::<f64>().zip(&self.exact).enumerate() {
+            let s = &mut sums[i % self.fields];
+            s.0 += (a - b) * (a - b);
+            s.1 += b * b;
         }
+        sums
+    }
+
+    /// `‖u_θ − u*‖₂ / ‖u*‖₂` over all fields stacked (absolute error when `u* ≡ 0`).
+    pub fn relative<M: Field>(&self, model: &M) -> f64 {
+        let (diff, norm) = self
+            .squares(model)
+            .into_iter()
+            .fold((0.0, 0.0), |(d, n), (a, b)| (d + a, n + b));
+        relative(diff, norm)
+    }
+
+    /// `‖u_θ,c − u*_c‖₂ / ‖u*_c‖₂` for each field `c`, in [`crate::Residual::fields`] order.
+    pub fn per_field<M: Field>(&self, model: &M) -> Vec<f64> {
+        self.squares(model)
+            .into_iter()
+            .map(|(d, n)| relative(d, n))
+            .collect()
+    }
+}
+
+/// `√diff / √norm` (`√diff` when `norm = 0`).
+fn relative(diff: f64, norm: f64) -> f64 {
+    if norm > 0.0 {
+        diff.sqrt() / norm.sqrt()
+    } else {
+        diff.sqrt()
     }
 }
 

@@ -7,8 +7,8 @@ use pinn_model::{Ansatz, Jet, JetMap, Periodic, Vanish};
 use crate::condition::check_weight;
 use crate::{Condition, Constraint, Domain, Residual};
 
-/// The exact solution `u*(x)`.
-pub type Exact = Arc<dyn Fn(&[f64]) -> f64 + Send + Sync>;
+/// The exact solution `u*(x)`, every field in [`Residual::fields`] order.
+pub type Exact = Arc<dyn Fn(&[f64]) -> Vec<f64> + Send + Sync>;
 
 /// A PDE problem ready for training.
 #[derive(Clone)]
@@ -21,19 +21,25 @@ pub struct Problem {
     pub domain: Domain,
     /// Boundary / initial conditions.
     pub conditions: Vec<Condition>,
+    /// The weight of each equation's loss term, in [`Residual::equations`] order (1 each
+    /// unless set).
+    pub equation_weights: Vec<f64>,
     /// The exact solution, for the relative L² error.
     pub exact: Option<Exact>,
     /// A smooth extension `g̃` of the value conditions' data into the domain, as a map on
-    /// jets (`g̃ = g` on every face a value condition names); hard constraints need it.
+    /// jets (`g̃_c = g` on every face a value condition on field `c` names; one column per
+    /// field); hard constraints need it.
     pub lift: Option<JetMap>,
 }
 
 impl Problem {
     /// A problem without conditions or exact solution; add them with the builders.
     pub fn new(name: &str, residual: impl Residual + 'static, domain: Domain) -> Self {
+        let equations = residual.equations().len();
         Self {
             name: name.into(),
             residual: Arc::new(residual),
+            equation_weights: vec![1.0; equations],
             domain,
             conditions: Vec::new(),
             exact: None,
@@ -49,12 +55,20 @@ impl Problem {
 
     /// The lift `g̃ = 0`, for problems whose value conditions have zero data.
     pub fn with_zero_lift(self) -> Self {
-        self.with_lift(|x| x.clone().narrow(0, 1).scale(0.0))
+        let m = self.residual.fields().len();
+        self.with_lift(move |x| {
+            let zero = x.clone().narrow(0, 1).scale(0.0);
+            if m == 1 {
+                zero
+            } else {
+                Jet::cat(vec![zero; m])
+            }
+        })
     }
 
-    /// The ansatz `u = g̃ + d · N(φ(x))` that satisfies every condition exactly: `d` vanishes
-    /// on the faces of the value conditions, `φ` embeds the periodic axes, `g̃` is
-    /// [`Problem::lift`]. The error says what is missing.
+    /// The ansatz `u_c = g̃_c + d_c · N_c(φ(x))` that satisfies every condition exactly: `d_c`
+    /// vanishes on the faces of the value conditions on field `c`, `φ` embeds the periodic
+    /// axes, `g̃` is [`Problem::lift`]. The error says what is missing.
     pub fn ansatz(&self) -> Result<Ansatz, String> {
         let (lo, hi) = (self.domain.lo(), self.domain.hi());
         let mut ansatz = Ansatz::none(self.domain.dim());
@@ -71,17 +85,21 @@ impl Problem {
                 Constraint::Robin { .. } | Constraint::Points { .. } => {}
                 Constraint::Value { faces, .. } => {
                     has_values = true;
+                    let field = self.field_of(c)?;
                     let mut axes: Vec<usize> = faces.iter().map(|f| f.axis).collect();
                     axes.dedup();
                     for axis in axes {
                         let lower = faces.iter().any(|f| f.axis == axis && !f.upper);
                         let upper = faces.iter().any(|f| f.axis == axis && f.upper);
                         let (lo, hi) = (lo[axis], hi[axis]);
-                        ansatz = ansatz.with_vanishing(match (lower, upper) {
-                            (true, true) => Vanish::BothFaces { axis, lo, hi },
-                            (true, false) => Vanish::LowerFace { axis, lo, hi },
-                            _ => Vanish::UpperFace { axis, lo, hi },
-                        });
+                        ansatz = ansatz.with_vanishing_on(
+                            field,
+                            match (lower, upper) {
+                                (true, true) => Vanish::BothFaces { axis, lo, hi },
+                                (true, false) => Vanish::LowerFace { axis, lo, hi },
+                                _ => Vanish::UpperFace { axis, lo, hi },
+                            },
+                        );
                     }
                 }
             }
@@ -119,28 +137,60 @@ impl Problem {
         self
     }
 
-    /// Set the exact solution.
-    pub fn with_exact(mut self, u: impl Fn(&[f64]) -> f64 + Send + Sync + 'static) -> Self {
+    /// Set the exact solution of a scalar field.
+    pub fn with_exact(self, u: impl Fn(&[f64]) -> f64 + Send + Sync + 'static) -> Self {
+        self.with_exact_fields(move |x| vec![u(x)])
+    }
+
+    /// Set the exact solution of every field, in [`Residual::fields`] order.
+    pub fn with_exact_fields(
+        mut self,
+        u: impl Fn(&[f64]) -> Vec<f64> + Send + Sync + 'static,
+    ) -> Self {
         self.exact = Some(Arc::new(u));
         self
     }
 
-    /// Set the weight `λ ≥ 0` of every condition named `name`. Errors, naming the terms
-    /// there are, when no condition has that name, and when `λ` is negative or not finite.
+    /// The index of the field a condition constrains (its [`Condition::field`]); the error
+    /// names the condition and the fields there are.
+    pub fn field_of(&self, c: &Condition) -> Result<usize, String> {
+        let Some(name) = &c.field else {
+            return Ok(0);
+        };
+        let fields = self.residual.fields();
+        fields.iter().position(|f| f == name).ok_or_else(|| {
+            format!(
+                "the `{}` condition constrains a field `{name}` that `{}` does not have; its \
+                 fields are {}",
+                c.name,
+                self.name,
+                fields.join(", ")
+            )
+        })
+    }
+
+    /// Set the weight `λ ≥ 0` of the equation or of every condition named `name`. Errors,
+    /// naming the terms there are, when no term has that name, and when `λ` is negative or
+    /// not finite.
     pub fn set_weight(&mut self, name: &str, weight: f64) -> Result<(), String> {
-        if !self.conditions.iter().any(|c| c.name == name) {
-            let known: Vec<&str> = self.conditions.iter().map(|c| c.name.as_str()).collect();
+        let equations = self.residual.equations();
+        let equation = equations.iter().position(|e| e == name);
+        if equation.is_none() && !self.conditions.iter().any(|c| c.name == name) {
+            let known: Vec<&str> = equations
+                .iter()
+                .map(String::as_str)
+                .chain(self.conditions.iter().map(|c| c.name.as_str()))
+                .collect();
             return Err(format!(
                 "`{}` has no `{name}` term; its terms are {}",
                 self.name,
-                if known.is_empty() {
-                    "the residual alone".to_string()
-                } else {
-                    known.join(", ")
-                }
+                known.join(", ")
             ));
         }
         check_weight(name, weight)?;
+        if let Some(e) = equation {
+            self.equation_weights[e] = weight;
+        }
         for c in self.conditions.iter_mut().filter(|c| c.name == name) {
             c.weight = weight;
         }

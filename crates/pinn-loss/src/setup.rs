@@ -2,10 +2,12 @@
 //! and the error metric, with the choice between soft and hard constraints made in one
 //! place. The CLI, the examples and the tests all build through [`Setup`].
 
-use burn::tensor::Device;
-use pinn_model::{Ansatz, Constrained, Model, ModelConfig};
+use std::sync::Arc;
 
-use crate::{L2Error, PinnLoss, PointsConfig, Problem};
+use burn::tensor::Device;
+use pinn_model::{Ansatz, Coefficients, Constrained, Jet, JetSpec, Model, ModelConfig};
+
+use crate::{L2Error, PinnLoss, PointsConfig, Problem, points_tensor};
 
 /// How to make a [`Problem`] trainable (DeepXDE's `data.PDE(...)` and `FNN(...)` in one).
 ///
@@ -103,7 +105,8 @@ impl Setup {
             .map(|(model, _)| model)
     }
 
-    /// The model under the chosen ansatz and the problem whose conditions the loss penalises.
+    /// The model under the chosen ansatz, with the problem's unknown coefficients, and the
+    /// problem whose conditions the loss penalises.
     fn model_and_trained_problem(
         &self,
         device: &Device,
@@ -111,17 +114,51 @@ impl Setup {
         let problem = &self.problem;
         let (lo, hi) = (problem.domain.lo(), problem.domain.hi());
         let symbol = |w: &[f64]| problem.residual.symbol(w);
+        let fields = problem.residual.fields().len();
         let (ansatz, trained) = if self.model.hard_constraints {
             let ansatz = problem
                 .ansatz()
                 .map_err(|e| format!("model.hard_constraints: {e}"))?;
+            check_lift(problem, device)?;
             (ansatz, problem.without_conditions())
         } else {
             (Ansatz::none(problem.domain.dim()), problem.clone())
         };
         let model = self
             .model
-            .init_constrained(ansatz, lo, hi, self.seed, device, &symbol)?;
-        Ok((model, trained))
+            .init_constrained(ansatz, lo, hi, fields, self.seed, device, &symbol)?;
+        let unknowns = problem.residual.unknowns();
+        if unknowns.is_empty() {
+            return Ok((model, trained));
+        }
+        let start: Vec<_> = unknowns.iter().map(|u| u.start).collect();
+        let coefficients = Coefficients::new(&start, device).map_err(|e| {
+            let names: Vec<&str> = unknowns.iter().map(|u| u.name.as_str()).collect();
+            format!("`{}` (unknowns {}): {e}", problem.name, names.join(", "))
+        })?;
+        Ok((model.with_coefficients(coefficients), trained))
+    }
+}
+
+/// The lift `g̃` must give one column per field (a single column would broadcast silently).
+fn check_lift(problem: &Problem, device: &Device) -> Result<(), String> {
+    let Some(lift) = &problem.lift else {
+        return Ok(());
+    };
+    let d = problem.domain.dim();
+    let x = points_tensor(&[problem.domain.lo().to_vec()], d, device);
+    let columns = lift(&Jet::input(x, Arc::new(JetSpec::values(d))))
+        .value()
+        .dims()[1];
+    let fields = problem.residual.fields();
+    if columns == fields.len() {
+        Ok(())
+    } else {
+        Err(format!(
+            "model.hard_constraints: the lift g̃ of `{}` gives {columns} columns; it needs one \
+             per field ({})",
+            problem.name,
+            fields.join(", ")
+        ))
     }
 }

@@ -10,13 +10,17 @@
 //!   389, 2022);
 //! - `g̃` is a smooth extension of the boundary data into the domain, given by the problem.
 //!
+//! For a vector field `u = (u_1, …, u_m)` each component has its own `d_c` (from the faces its
+//! own value conditions name; `d_c = 1` for a component without any) and its own column of
+//! `g̃`: `u_c = g̃_c + d_c · N_c(φ(x))`.
+//!
 //! All three are built from [`Jet`] operations, so the derivatives the residual needs are exact.
 
 use std::sync::Arc;
 
 use burn::module::{Module, ModuleDisplay};
 
-use crate::{Dense, Field, Jet};
+use crate::{Coefficients, Dense, Field, Jet};
 
 /// A map on jets of the input coordinates (built from jet operations, so differentiable).
 pub type JetMap = Arc<dyn Fn(&Jet) -> Jet + Send + Sync>;
@@ -64,13 +68,14 @@ pub struct Periodic {
     pub period: f64,
 }
 
-/// The ansatz `u = g̃ + d · N(φ(x))`; the default (no factors, no lift, no periodic axes) is
-/// `u = N(x)`.
+/// The ansatz `u_c = g̃_c + d_c · N_c(φ(x))`; the default (no factors, no lift, no periodic
+/// axes) is `u = N(x)`.
 #[derive(Clone, Default)]
 pub struct Ansatz {
     dim: usize,
     periodic: Vec<Periodic>,
-    vanish: Vec<Vanish>,
+    /// The factors of `d_c`, each tagged with its component `c`.
+    vanish: Vec<(usize, Vanish)>,
     lift: Option<JetMap>,
 }
 
@@ -101,13 +106,18 @@ impl Ansatz {
         self
     }
 
-    /// Also multiply `N` by the factor `v`.
-    pub fn with_vanishing(mut self, v: Vanish) -> Self {
-        self.vanish.push(v);
+    /// Also multiply `N` (its first component) by the factor `v`.
+    pub fn with_vanishing(self, v: Vanish) -> Self {
+        self.with_vanishing_on(0, v)
+    }
+
+    /// Also multiply the component `N_c` by the factor `v`.
+    pub fn with_vanishing_on(mut self, c: usize, v: Vanish) -> Self {
+        self.vanish.push((c, v));
         self
     }
 
-    /// Set the lift `g̃`.
+    /// Set the lift `g̃` (`[N, m]`, one column per component).
     pub fn with_lift(mut self, lift: JetMap) -> Self {
         self.lift = Some(lift);
         self
@@ -158,11 +168,12 @@ impl Ansatz {
         Jet::cat(parts)
     }
 
-    /// `d(x)`, `None` when there is no factor (`d = 1`).
-    pub fn distance(&self, x: &Jet) -> Option<Jet> {
+    /// `d_c(x)` of component `c`, `None` when it has no factor (`d_c = 1`).
+    pub fn distance(&self, x: &Jet, c: usize) -> Option<Jet> {
         self.vanish
             .iter()
-            .map(|v| match *v {
+            .filter(|(field, _)| *field == c)
+            .map(|(_, v)| match *v {
                 Vanish::BothFaces { axis, lo, hi } => {
                     let s = 2.0 / (hi - lo);
                     let xi = x.clone().narrow(axis, 1);
@@ -185,11 +196,26 @@ impl Ansatz {
             .reduce(|a, b| a * b)
     }
 
-    /// `u = g̃ + d · n` from the input jet `x` and the network's output `n`.
+    /// `u_c = g̃_c + d_c · n_c` from the input jet `x` and the network's output `n`.
     pub fn combine(&self, x: &Jet, n: Jet) -> Jet {
-        let u = match self.distance(x) {
-            Some(d) => d * n,
-            None => n,
+        let m = n.value().dims()[1];
+        let u = if m == 1 {
+            match self.distance(x, 0) {
+                Some(d) => d * n,
+                None => n,
+            }
+        } else {
+            Jet::cat(
+                (0..m)
+                    .map(|c| {
+                        let n = n.clone().narrow(c, 1);
+                        match self.distance(x, c) {
+                            Some(d) => d * n,
+                            None => n,
+                        }
+                    })
+                    .collect(),
+            )
         };
         match &self.lift {
             Some(g) => g(x) + u,
@@ -198,11 +224,14 @@ impl Ansatz {
     }
 }
 
-/// A network under an [`Ansatz`]: `u(x) = g̃(x) + d(x) · N(φ(x))`.
+/// A network under an [`Ansatz`]: `u(x) = g̃(x) + d(x) · N(φ(x))`, followed by the unknown
+/// coefficients of an inverse problem, if any, as constant columns (`[u, c]`).
 #[derive(Module, Debug)]
 pub struct Constrained<M: Module> {
     /// The network `N`, with input dimension [`Ansatz::embedded_dim`].
     pub net: M,
+    /// Unknown coefficients trained with the network.
+    pub coefficients: Option<Coefficients>,
     #[module(skip)]
     ansatz: Ansatz,
 }
@@ -216,7 +245,17 @@ impl<M: Field> Constrained<M> {
             ansatz.embedded_dim(),
             "the network must take the embedded coordinates"
         );
-        Self { net, ansatz }
+        Self {
+            net,
+            coefficients: None,
+            ansatz,
+        }
+    }
+
+    /// The same model with unknown coefficients `c` appended to its output.
+    pub fn with_coefficients(mut self, c: Coefficients) -> Self {
+        self.coefficients = Some(c);
+        self
     }
 
     /// The ansatz.
@@ -232,12 +271,17 @@ impl<M: Field + ModuleDisplay> Field for Constrained<M> {
 
     fn forward_jet(&self, x: Jet) -> Jet {
         let n = self.net.forward_jet(self.ansatz.embed(&x));
-        self.ansatz.combine(&x, n)
+        let u = self.ansatz.combine(&x, n);
+        match &self.coefficients {
+            Some(c) => Jet::cat(vec![u, c.forward(&x)]),
+            None => u,
+        }
     }
 
     fn map_layers(&self, f: &mut dyn FnMut(Dense) -> Dense) -> Option<Self> {
         Some(Self {
             net: self.net.map_layers(f)?,
+            coefficients: self.coefficients.as_ref().map(|c| c.map_layer(f)),
             ansatz: self.ansatz.clone(),
         })
     }

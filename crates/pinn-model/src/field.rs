@@ -18,7 +18,7 @@ pub trait Field: Module {
     /// `u` and its input derivatives, from the jet of `x`.
     fn forward_jet(&self, x: Jet) -> Jet;
 
-    /// Values only, `[N, d] → [N, 1]`.
+    /// Values only, `[N, d] → [N, m]` (one column per field).
     fn forward(&self, x: Tensor<2>) -> Tensor<2> {
         let spec = Arc::new(JetSpec::values(self.input_dim()));
         self.forward_jet(Jet::input(x, spec)).into_value()

@@ -17,6 +17,7 @@
 
 mod activation;
 pub mod backend;
+mod coefficients;
 mod constraint;
 mod dense;
 mod field;
@@ -28,6 +29,7 @@ mod model;
 pub mod params;
 
 pub use activation::Activation;
+pub use coefficients::{Coefficient, Coefficients};
 pub use constraint::{Ansatz, Constrained, JetMap, Periodic, Vanish};
 pub use dense::Dense;
 #[doc(hidden)]

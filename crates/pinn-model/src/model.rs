@@ -142,7 +142,8 @@ impl ModelConfig {
         }
     }
 
-    /// Build the model for inputs on the box `[lo, hi]` (Fourier periods are the box sides).
+    /// Build a scalar model (one output) for inputs on the box `[lo, hi]` (Fourier periods
+    /// are the box sides).
     pub fn init(
         &self,
         lo: &[f64],
@@ -150,22 +151,25 @@ impl ModelConfig {
         seed: u64,
         device: &Device,
     ) -> Result<Model, String> {
-        self.init_with_symbol(lo, hi, seed, device, &|_| None)
+        self.init_with_symbol(lo, hi, 1, seed, device, &|_| None)
     }
 
-    /// The network `N` for `ansatz` on the box `[lo, hi]`, under the ansatz: its inputs are
-    /// the embedded coordinates `φ(x)` (`cos`, `sin` of periodic axes in `[−1, 1]`).
+    /// The network `N` with `outputs` outputs (one per field) for `ansatz` on the box
+    /// `[lo, hi]`, under the ansatz: its inputs are the embedded coordinates `φ(x)` (`cos`,
+    /// `sin` of periodic axes in `[−1, 1]`).
+    #[allow(clippy::too_many_arguments)]
     pub fn init_constrained(
         &self,
         ansatz: Ansatz,
         lo: &[f64],
         hi: &[f64],
+        outputs: usize,
         seed: u64,
         device: &Device,
         symbol: &dyn Fn(&[f64]) -> Option<f64>,
     ) -> Result<Constrained<Model>, String> {
         if ansatz.embedded_dim() == ansatz.dim() {
-            let net = self.init_with_symbol(lo, hi, seed, device, symbol)?;
+            let net = self.init_with_symbol(lo, hi, outputs, seed, device, symbol)?;
             return Ok(Constrained::new(net, ansatz));
         }
         if self.features.is_some() {
@@ -177,11 +181,12 @@ impl ModelConfig {
             );
         }
         let (elo, ehi) = ansatz.embedded_box(lo, hi);
-        let net = self.init(&elo, &ehi, seed, device)?;
+        let net = self.init_with_symbol(&elo, &ehi, outputs, seed, device, &|_| None)?;
         Ok(Constrained::new(net, ansatz))
     }
 
-    /// [`ModelConfig::init`] with the symbol `d(ω)` of the PDE's operator, which preconditioned
+    /// [`ModelConfig::init`] with `outputs` outputs and the symbol `d(ω)` of the PDE's
+    /// operator, which preconditioned
     /// features (`precondition = true`) scale by: `p_ω = |d(ω_min)| / |d(ω)|` with `ω_min` the
     /// mode of smallest non-zero `|d|` (so the lowest mode keeps scale 1 and `p` decays like
     /// the inverse symbol), 1 where `d` vanishes ([`FourierFeatures::symbol_magnitudes`]),
@@ -191,6 +196,7 @@ impl ModelConfig {
         &self,
         lo: &[f64],
         hi: &[f64],
+        outputs: usize,
         seed: u64,
         device: &Device,
         symbol: &dyn Fn(&[f64]) -> Option<f64>,
@@ -225,13 +231,13 @@ impl ModelConfig {
                 dim,
                 self.width,
                 self.depth,
-                1,
+                outputs,
                 self.activation,
                 &mut rng,
                 device,
             )),
             Some(features) if self.depth == 0 => {
-                let head = Dense::new(features.num_features(), 1, false, &mut rng, device);
+                let head = Dense::new(features.num_features(), outputs, false, &mut rng, device);
                 Model::LinearFourier(LinearFourier { features, head })
             }
             Some(features) => {
@@ -239,7 +245,7 @@ impl ModelConfig {
                     features.num_features(),
                     self.width,
                     self.depth,
-                    1,
+                    outputs,
                     self.activation,
                     &mut rng,
                     device,

@@ -9,7 +9,9 @@
 //!   as the residual, and move `λ_b ← α λ_b + (1 − α) λ̂_b` (Wang, Teng & Perdikaris, *SIAM J.
 //!   Sci. Comput.* 43, 2021, with gradient norms as in their later jaxpi code).
 
-use pinn_loss::{PinnLoss, RESIDUAL};
+use std::ops::Range;
+
+use pinn_loss::PinnLoss;
 use pinn_model::Field;
 use serde::{Deserialize, Serialize};
 
@@ -85,7 +87,7 @@ pub fn kappa_optimal<M: Field + Sync>(
     if loss.weights().is_empty() {
         return None;
     }
-    let blocks = merge_boundary_terms(jacobian_blocks(loss, model, threads));
+    let blocks = merge_boundary_terms(loss, jacobian_blocks(loss, model, threads));
     Some(kappa_optimal_multiplier(&blocks))
 }
 
@@ -105,10 +107,16 @@ pub fn scale_to_kappa_optimal<M: Field + Sync>(loss: &mut PinnLoss, model: &M, t
     }
 }
 
-/// The blocks with every boundary-type term renamed [`BOUNDARY_GROUP`], so that one
-/// multiplier `λ` weighs them all (`with_lambda(BOUNDARY_GROUP, λ)`).
-pub fn merge_boundary_terms(mut blocks: LinearLeastSquares) -> LinearLeastSquares {
-    for b in blocks.blocks.iter_mut().filter(|b| b.name != RESIDUAL) {
+/// The blocks of `loss` with every boundary-type term renamed [`BOUNDARY_GROUP`] (the
+/// equations keep their names), so that one multiplier `λ` weighs them all
+/// (`with_lambda(BOUNDARY_GROUP, λ)`).
+pub fn merge_boundary_terms(loss: &PinnLoss, mut blocks: LinearLeastSquares) -> LinearLeastSquares {
+    let equations = &loss.term_names()[..loss.num_equations()];
+    for b in blocks
+        .blocks
+        .iter_mut()
+        .filter(|b| !equations.contains(&b.name))
+    {
         b.name = BOUNDARY_GROUP.into();
     }
     blocks
@@ -126,20 +134,25 @@ pub fn term_gradient_norms<M: Field + Sync>(
     loss.term_rows()
         .into_iter()
         .map(|rows| {
-            let w: Vec<f64> = (0..r.len())
-                .map(|i| {
-                    if (start..start + rows).contains(&i) {
-                        2.0 * r[i]
-                    } else {
-                        0.0
-                    }
-                })
-                .collect();
             start += rows;
-            let g = vjp(loss, model, &w, threads);
-            g.iter().map(|x| x * x).sum::<f64>().sqrt()
+            gradient_norm(loss, model, &r, start - rows..start, threads)
         })
         .collect()
+}
+
+/// `‖∇_θ Σ_{i ∈ rows} r̃_i²‖ = ‖2 J̃ᵀ w‖` with `w = r̃` on `rows`, 0 elsewhere.
+fn gradient_norm<M: Field + Sync>(
+    loss: &PinnLoss,
+    model: &M,
+    r: &[f64],
+    rows: Range<usize>,
+    threads: usize,
+) -> f64 {
+    let w: Vec<f64> = (0..r.len())
+        .map(|i| if rows.contains(&i) { 2.0 * r[i] } else { 0.0 })
+        .collect();
+    let g = vjp(loss, model, &w, threads);
+    g.iter().map(|x| x * x).sum::<f64>().sqrt()
 }
 
 /// One gradient-norm balancing update of the weights in `loss`; returns the new weights.
@@ -158,7 +171,15 @@ pub fn rebalance<M: Field + Sync>(
             .find_map(|(n, v)| (n == term).then_some(*v))
             .unwrap_or(0.0)
     };
-    let residual = norm_of(RESIDUAL);
+    // The reference: the residual's equations together (one term for a scalar PDE).
+    let equations = loss.num_equations();
+    let residual = if equations == 1 {
+        norms[0]
+    } else {
+        let rows = loss.term_rows()[..equations].iter().sum();
+        let r = residual_vector(loss, model, threads);
+        gradient_norm(loss, model, &r, 0..rows, threads)
+    };
     for (name, weight) in loss.weights() {
         let norm = norm_of(&name);
         // ‖∇L_b‖ unweighted is ‖∇(λ_b L_b)‖ / λ_b.

@@ -43,7 +43,7 @@ pub fn gauss_newton_spectrum<M: Field + Sync>(
     multiplier: BoundaryMultiplier,
     threads: usize,
 ) -> Result<SpectrumReport, String> {
-    let blocks = merge_boundary_terms(jacobian_blocks(loss, model, threads));
+    let blocks = merge_boundary_terms(loss, jacobian_blocks(loss, model, threads));
     let lambda = match multiplier {
         BoundaryMultiplier::Fixed(v) => v,
         BoundaryMultiplier::KappaOptimal => kappa_optimal_multiplier(&blocks).0,

@@ -168,7 +168,7 @@ fn row_by_row<M: Field>(loss: &PinnLoss, model: &M, rows: Rows) -> (Vec<f64>, Ve
     (values, out)
 }
 
-/// `J̃` as one block per loss term (`residual`, then the boundary-type terms), each with its
+/// `J̃` as one block per loss term (the equations, then the boundary-type terms), each with its
 /// rows `∂r̃_i/∂θ` and targets `J̃θ − r̃` (so that the blocks' Gauss–Newton model is exact for
 /// a linear model and the local linearisation otherwise). Weights are 1: `r̃` is weighted.
 pub fn jacobian_blocks<M: Field + Sync>(

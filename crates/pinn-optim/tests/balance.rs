@@ -21,7 +21,12 @@ fn points() -> PointsConfig {
 #[test]
 fn grad_norm_balancing_equalises_gradient_norms() {
     let device = autodiff_device(Backend::Flex, Dtype::F64).unwrap();
-    let problem = PdeConfig::Heat1d { nu: 0.1 }.problem().unwrap();
+    let problem = PdeConfig::Heat1d {
+        nu: 0.1,
+        unknown_nu: None,
+    }
+    .problem()
+    .unwrap();
     let mut loss = PinnLoss::new(&problem, &points(), 0, &device).unwrap();
     let cfg = ModelConfig {
         width: 10,

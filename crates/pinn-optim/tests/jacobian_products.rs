@@ -1,6 +1,7 @@
 //! In f64: the Jacobian from per-sample probes equals the one from a backward pass per row,
 //! and the matrix-free products `J̃v` (parameter-tangent probes) and `J̃ᵀw` agree with the dense
-//! `J̃`, so `A v = J̃ᵀ(J̃ v)` is the dense Gauss–Newton matrix applied to `v`.
+//! `J̃`, so `A v = J̃ᵀ(J̃ v)` is the dense Gauss–Newton matrix applied to `v`; `2 J̃ᵀr̃` is the
+//! loss gradient. Also for a system (Navier–Stokes: three equations, three fields).
 
 use burn::module::Module;
 use pinn_loss::pde::PdeConfig;
@@ -30,7 +31,10 @@ fn check(pde: PdeConfig, model_cfg: ModelConfig) {
     };
     let loss = PinnLoss::new(&problem, &points, 3, &device).unwrap();
     let (lo, hi) = (problem.domain.lo().to_vec(), problem.domain.hi().to_vec());
-    let model = model_cfg.init(&lo, &hi, 7, &device).unwrap();
+    let fields = problem.residual.fields().len();
+    let model = model_cfg
+        .init_with_symbol(&lo, &hi, fields, 7, &device, &|_| None)
+        .unwrap();
     assert!(supports_probes(&model));
     let n = model.num_params();
     let reference = reference_jacobian(&loss, &model);
@@ -79,6 +83,17 @@ fn check(pde: PdeConfig, model_cfg: ModelConfig) {
         (rr - loss_value).abs() <= 1e-12 * loss_value,
         "{rr} vs {loss_value}"
     );
+    // ∇L = 2 J̃ᵀ r̃, against burn's gradient of the loss terms.
+    let grad = params::flatten_grads(&model, &loss.terms(&model).total().backward());
+    let twice_r: Vec<f64> = r.iter().map(|x| 2.0 * x).collect();
+    let jtr = vjp(&loss, &model, &twice_r, 2);
+    let g_scale = grad.iter().fold(0.0_f64, |m, x| m.max(x.abs()));
+    let g_err = jtr
+        .iter()
+        .zip(&grad)
+        .fold(0.0_f64, |m, (a, b)| m.max((a - b).abs()));
+    println!("{pde}: max |2J̃ᵀr̃ − ∇L| = {g_err:e} (max |∇L| {g_scale:e})");
+    assert!(g_err <= 1e-12 * g_scale, "{g_err:e}");
 
     // A v = J̃ᵀ(J̃ v) against the dense A = J̃ᵀJ̃.
     let av = vjp(&loss, &model, &jv, 2);
@@ -110,7 +125,10 @@ fn probes_match_row_by_row_on_poisson2d_mlp() {
 #[test]
 fn probes_match_row_by_row_on_heat_with_fourier_features() {
     check(
-        PdeConfig::Heat1d { nu: 0.1 },
+        PdeConfig::Heat1d {
+            nu: 0.1,
+            unknown_nu: None,
+        },
         ModelConfig {
             width: 6,
             depth: 2,
@@ -131,6 +149,18 @@ fn probes_match_row_by_row_on_periodic_advection() {
             width: 6,
             depth: 1,
             activation: pinn_model::Activation::Sin,
+            ..ModelConfig::default()
+        },
+    );
+}
+
+#[test]
+fn probes_match_row_by_row_on_the_navier_stokes_system() {
+    check(
+        PdeConfig::Kovasznay { re: 20.0 },
+        ModelConfig {
+            width: 6,
+            depth: 2,
             ..ModelConfig::default()
         },
     );

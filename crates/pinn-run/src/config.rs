@@ -5,9 +5,10 @@ use std::path::Path;
 use std::time::Duration;
 
 use burn::tensor::Device;
-use pinn_loss::{Condition, PdeConfig, PointsConfig, Problem, Setup, Trainable};
+use pinn_loss::{Condition, L2Error, PdeConfig, PointsConfig, Problem, Setup, Trainable};
 
 use crate::observations::Observations;
+use crate::reference::Reference;
 use pinn_model::backend::{Backend, Dtype};
 use pinn_model::{Constrained, Model, ModelConfig};
 use pinn_optim::{Balance, Stage, Target, TrainSettings};
@@ -37,12 +38,16 @@ pub struct Config {
     /// Collocation points.
     #[serde(default)]
     pub points: PointsConfig,
-    /// Weights λ of the boundary-type terms by name (`boundary`, `initial`, `periodic`).
+    /// Weights of the loss terms by name (`boundary`, `initial`, `periodic`, the equations of
+    /// a system).
     #[serde(default)]
     pub weights: BTreeMap<String, f64>,
     /// Values of the solution at points, from CSV files, each a loss term.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub observations: Vec<Observations>,
+    /// A reference solution the error is measured against (instead of the exact one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<Reference>,
     /// The optimizer schedule.
     pub train: TrainConfig,
 }
@@ -241,8 +246,24 @@ impl Config {
                     o.weight
                 ));
             }
-            problem = problem
-                .with_condition(Condition::points(&o.name, points, values).with_weight(o.weight));
+            let mut condition = Condition::points(&o.name, points, values).with_weight(o.weight);
+            if let Some(field) = &o.field {
+                condition = condition.on_field(field);
+                problem
+                    .field_of(&condition)
+                    .map_err(|e| format!("observations[{i}].field: {e}"))?;
+            }
+            problem = problem.with_condition(condition);
+        }
+        let unknowns = problem.residual.unknowns();
+        if !unknowns.is_empty() && self.observations.is_empty() {
+            let names: Vec<&str> = unknowns.iter().map(|u| u.name.as_str()).collect();
+            return Err(format!(
+                "`{}` fits the unknown {} to data; add [[observations]] with a file of \
+                 measured values (without them any value fits)",
+                problem.name,
+                names.join(", ")
+            ));
         }
         for (name, w) in &self.weights {
             problem
@@ -253,9 +274,17 @@ impl Config {
     }
 
     /// The problem's loss, model and error metric on `device` ([`Setup`]: hard constraints
-    /// make the loss the residual alone under the problem's ansatz).
+    /// make the loss the residual alone under the problem's ansatz); the error is measured
+    /// against `[reference]` when there is one.
     pub fn build(&self, device: &Device) -> Result<Trainable, String> {
-        self.setup()?.build(device)
+        let mut trainable = self.setup()?.build(device)?;
+        if let Some(reference) = &self.reference {
+            let problem = &trainable.problem;
+            let fields = problem.residual.fields();
+            let (points, values) = reference.read(problem.domain.dim(), &fields)?;
+            trainable.l2 = Some(L2Error::at_points(&points, values, fields.len(), device));
+        }
+        Ok(trainable)
     }
 
     /// The model at initialisation on `device`, without sampling points.

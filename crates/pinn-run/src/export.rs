@@ -25,9 +25,11 @@ pub struct GridSample {
     pub hi: Vec<f64>,
     /// The points, one row each.
     pub points: Vec<Vec<f64>>,
-    /// `u` at the points.
+    /// The names of the fields of `u`.
+    pub fields: Vec<String>,
+    /// `u` at the points, row-major `[points, fields]`.
     pub u: Vec<f64>,
-    /// `u*` at the points, when the problem has an exact solution.
+    /// `u*` at the points, row-major, when the problem has an exact solution.
     pub exact: Option<Vec<f64>>,
 }
 
@@ -74,6 +76,7 @@ pub fn sample_grid(
         names: domain.names().to_vec(),
         per_axis,
         exact: run.exact_at(&points),
+        fields: run.fields(),
         lo,
         hi,
         points,
@@ -82,24 +85,49 @@ pub fn sample_grid(
 }
 
 impl GridSample {
-    /// Column names: the coordinates, `u`, and `u_exact`, `error` when known.
+    /// Column names: the coordinates, the fields, and when known the exact fields
+    /// (`u_exact`, …) and the errors (`error` for a scalar field, `u_error`, … for several).
     pub fn columns(&self) -> Vec<String> {
         let mut c = self.names.clone();
-        c.push("u".into());
+        c.extend(self.fields.iter().cloned());
         if self.exact.is_some() {
-            c.extend(["u_exact".into(), "error".into()]);
+            c.extend(self.fields.iter().map(|f| format!("{f}_exact")));
+            c.extend(self.error_names());
         }
         c
     }
 
+    /// `error` for a scalar field, `{field}_error` for each of several.
+    fn error_names(&self) -> Vec<String> {
+        if self.fields.len() == 1 {
+            vec!["error".into()]
+        } else {
+            self.fields.iter().map(|f| format!("{f}_error")).collect()
+        }
+    }
+
     /// Row `i`: its coordinates, `u`, `u*` and `u − u*`.
     fn row(&self, i: usize) -> Vec<f64> {
+        let m = self.fields.len();
+        let u = &self.u[i * m..(i + 1) * m];
         let mut r = self.points[i].clone();
-        r.push(self.u[i]);
+        r.extend_from_slice(u);
         if let Some(e) = &self.exact {
-            r.extend([e[i], self.u[i] - e[i]]);
+            let e = &e[i * m..(i + 1) * m];
+            r.extend_from_slice(e);
+            r.extend(u.iter().zip(e).map(|(a, b)| a - b));
         }
         r
+    }
+
+    /// Column `c` of a row-major `[points, fields]` array.
+    fn field(&self, values: &[f64], c: usize) -> Vec<f64> {
+        values
+            .iter()
+            .skip(c)
+            .step_by(self.fields.len())
+            .copied()
+            .collect()
     }
 
     /// CSV with a header line; numbers in shortest round-trip form.
@@ -113,8 +141,8 @@ impl GridSample {
         crate::table::to_npy(n, self.columns().len(), (0..n).map(|i| self.row(i)))
     }
 
-    /// Legacy binary VTK, `STRUCTURED_POINTS` with the point data `u` (and `u_exact`,
-    /// `error`); at most three axes.
+    /// Legacy binary VTK, `STRUCTURED_POINTS` with one scalar point array per column of
+    /// [`GridSample::columns`] after the coordinates; at most three axes.
     pub fn to_vtk(&self, title: &str) -> Result<Vec<u8>, String> {
         let d = self.names.len();
         if d > 3 {
@@ -131,11 +159,20 @@ impl GridSample {
             origin[a] = self.lo[a] as f32;
             spacing[a] = ((self.hi[a] - self.lo[a]) / (self.per_axis - 1) as f64) as f32;
         }
-        let mut point = vec![Attribute::scalars("u", 1).with_data(self.u.clone())];
+        let mut point = Vec::new();
+        for (c, name) in self.fields.iter().enumerate() {
+            point.push(Attribute::scalars(name, 1).with_data(self.field(&self.u, c)));
+        }
         if let Some(e) = &self.exact {
-            let error: Vec<f64> = self.u.iter().zip(e).map(|(u, x)| u - x).collect();
-            point.push(Attribute::scalars("u_exact", 1).with_data(e.clone()));
-            point.push(Attribute::scalars("error", 1).with_data(error));
+            for (c, name) in self.fields.iter().enumerate() {
+                let exact = format!("{name}_exact");
+                point.push(Attribute::scalars(&exact, 1).with_data(self.field(e, c)));
+            }
+            for (c, name) in self.error_names().iter().enumerate() {
+                let (u, e) = (self.field(&self.u, c), self.field(e, c));
+                let error: Vec<f64> = u.iter().zip(&e).map(|(u, x)| u - x).collect();
+                point.push(Attribute::scalars(name, 1).with_data(error));
+            }
         }
         let extent = Extent::Dims(dims);
         let vtk = Vtk {

@@ -10,6 +10,7 @@ pub mod export;
 pub mod files;
 pub mod memory;
 pub mod observations;
+pub mod reference;
 pub mod run_dir;
 pub mod summary;
 pub mod table;

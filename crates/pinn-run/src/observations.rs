@@ -1,6 +1,6 @@
-//! `[[observations]]`: values of the solution at points, read from a CSV file (`x, …, u` per
-//! row, a header line allowed) or an NPY array `[N, d + 1]`, trained as a loss term of their
-//! own (DeepXDE's `PointSetBC`).
+//! `[[observations]]`: values of one field of the solution at points, read from a CSV file
+//! (`x, …, u` per row, a header line allowed) or an NPY array `[N, d + 1]`, trained as a loss
+//! term of their own (DeepXDE's `PointSetBC`).
 
 use std::path::Path;
 
@@ -18,6 +18,9 @@ pub struct Observations {
     /// Its weight `λ`.
     #[serde(default = "one")]
     pub weight: f64,
+    /// The field the values are of (default: the first, `u`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
 }
 
 fn default_name() -> String {

@@ -27,6 +27,9 @@ pub struct RunSummary {
     pub terms: BTreeMap<String, f64>,
     /// Relative L² error of the returned model (`null` without an exact solution).
     pub rel_l2: Option<f64>,
+    /// The relative L² error of each field, by name (empty without an exact solution).
+    #[serde(default)]
+    pub rel_l2_per_field: BTreeMap<String, f64>,
     /// Wall time of training, seconds.
     pub wall_s: f64,
     /// Mean wall time per step, milliseconds.
@@ -37,6 +40,9 @@ pub struct RunSummary {
     pub termination: String,
     /// The final weights of the boundary-type terms by name.
     pub weights: BTreeMap<String, f64>,
+    /// The trained unknown coefficients of an inverse problem by name (empty otherwise).
+    #[serde(default)]
+    pub unknowns: BTreeMap<String, f64>,
     /// The step a resumed run continued after (`null` for a run trained in one go); `wall_s`
     /// and `ms_per_step` then count the resumed part only.
     #[serde(default)]

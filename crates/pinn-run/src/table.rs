@@ -1,13 +1,14 @@
-//! Tables of numbers in files: rows of a CSV text (a header line allowed) or of a float32/64
-//! NPY array `[N, columns]`, and a table written as CSV or as a float64 NPY array — for
-//! `pinn predict`, `pinn export` and observations.
+//! Tables of numbers in files: rows of a text (comma- or space-separated, a header line and
+//! `%`/`#` comment lines allowed, so COMSOL's `.dat` exports read as they are) or of a
+//! float32/64 NPY array `[N, columns]`, and a table written as CSV or as a float64 NPY array —
+//! for `pinn predict`, `pinn export`, observations and reference solutions.
 
 use std::path::Path;
 
 use npyz::WriterBuilder;
 
 /// The rows of the table in `path`, `columns` finite numbers each: an NPY array `[N, columns]`
-/// (float64 or float32) when the name ends in `.npy`, else CSV ([`parse_rows`]). `origin` names
+/// (float64 or float32) when the name ends in `.npy`, else text ([`parse_rows`]). `origin` names
 /// the file in errors, `needs` says what a row holds, `what` what the rows are.
 pub fn read_rows(
     path: &Path,
@@ -54,9 +55,10 @@ pub fn read_rows(
     Ok(rows)
 }
 
-/// The rows of a CSV text, `columns` finite numbers each; the first line may be a header.
-/// `origin` names the text in errors, `needs` says what a row holds (`2 coordinates`), `what`
-/// what the rows are (`points`). Errors name the line and the fix.
+/// The rows of a text, `columns` finite numbers each, separated by commas or white space; the
+/// first line that is not a comment (`%` or `#`) may be a header. `origin` names the text in
+/// errors, `needs` says what a row holds (`2 coordinates`), `what` what the rows are
+/// (`points`). Errors name the line and the fix.
 pub fn parse_rows(
     text: &str,
     columns: usize,
@@ -65,13 +67,20 @@ pub fn parse_rows(
     what: &str,
 ) -> Result<Vec<Vec<f64>>, String> {
     let mut rows = Vec::new();
+    let mut header_allowed = true;
     for (i, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
+        let trimmed = line.trim();
+        if trimmed.is_empty() || trimmed.starts_with(['%', '#']) {
             continue;
         }
-        let cells: Result<Vec<f64>, _> = line.split(',').map(|c| c.trim().parse::<f64>()).collect();
+        let cells: Result<Vec<f64>, _> = trimmed
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .filter(|c| !c.is_empty())
+            .map(str::parse::<f64>)
+            .collect();
+        let first = std::mem::replace(&mut header_allowed, false);
         let row = match cells {
-            Err(_) if i == 0 => continue, // a header
+            Err(_) if first => continue, // a header
             Err(e) => {
                 return Err(format!(
                     "{origin}:{}: {e} in `{}`; write {columns} numbers per row",

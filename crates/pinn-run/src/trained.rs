@@ -50,22 +50,35 @@ impl TrainedRun {
         self.problem.domain.dim()
     }
 
-    /// `u` at the rows of `points` (`[N, d] → [N, 1]`).
-    pub fn evaluate(&self, points: Tensor<2>) -> Tensor<2> {
-        self.model.forward(points)
+    /// The names of the fields of `u` (the columns of [`TrainedRun::evaluate`]).
+    pub fn fields(&self) -> Vec<String> {
+        self.problem.residual.fields()
     }
 
-    /// `u` and its gradient `∇u` at the rows of `points`: `[N, 1]` and `[N, d]`.
+    /// `u` at the rows of `points` (`[N, d] → [N, m]`, one column per field).
+    pub fn evaluate(&self, points: Tensor<2>) -> Tensor<2> {
+        self.model.forward(points).narrow(1, 0, self.fields().len())
+    }
+
+    /// `u` and its gradient at the rows of `points`: `[N, m]` and `[N, m·d]`, the columns of
+    /// the gradient `∂u_c/∂x_i` field by field (`c`), coordinate by coordinate (`i`).
     pub fn evaluate_with_gradient(&self, points: Tensor<2>) -> (Tensor<2>, Tensor<2>) {
         let d = self.dim();
+        let m = self.fields().len();
         let jet = self
             .model
             .forward_jet(Jet::input(points, Arc::new(JetSpec::gradient(d))));
-        let grad = Tensor::cat((0..d).map(|i| jet.first_dense(i)).collect(), 1);
-        (jet.into_value(), grad)
+        let grad = Tensor::cat(
+            (0..m)
+                .flat_map(|c| (0..d).map(move |i| (c, i)))
+                .map(|(c, i)| jet.first_dense(i).narrow(1, c, 1))
+                .collect(),
+            1,
+        );
+        (jet.into_value().narrow(1, 0, m), grad)
     }
 
-    /// `u` at `points` given as rows of coordinates.
+    /// `u` at `points` given as rows of coordinates, row-major `[N, m]`.
     pub fn values_at(&self, points: &[Vec<f64>], device: &Device) -> Vec<f64> {
         let x = points_tensor(points, self.dim(), device);
         self.evaluate(x)
@@ -74,9 +87,9 @@ impl TrainedRun {
             .collect()
     }
 
-    /// The exact solution at `points`, when the problem has one.
+    /// The exact solution at `points`, row-major `[N, m]`, when the problem has one.
     pub fn exact_at(&self, points: &[Vec<f64>]) -> Option<Vec<f64>> {
         let exact = self.problem.exact.as_ref()?;
-        Some(points.iter().map(|x| exact(x)).collect())
+        Some(points.iter().flat_map(|x| exact(x)).collect())
     }
 }

@@ -5,6 +5,7 @@ mod diffusion;
 mod flux;
 mod heat;
 mod helmholtz;
+mod navier_stokes;
 mod poisson;
 mod poisson_nd;
 mod wave;
@@ -12,13 +13,16 @@ mod wave;
 pub use advection::Advection;
 pub use diffusion::Diffusion;
 pub use flux::{neumann as poisson1d_neumann, robin as poisson1d_robin};
-pub use heat::Heat;
+pub use heat::{Heat, HeatInverse};
 pub use helmholtz::Helmholtz;
+pub use navier_stokes::{Kovasznay, LidDriven, NavierStokes};
 pub use poisson::Poisson;
 pub use poisson_nd::PoissonNd;
 pub use wave::Wave;
 
 use serde::{Deserialize, Serialize};
+
+use pinn_model::Coefficient;
 
 use crate::Problem;
 
@@ -58,15 +62,26 @@ pub enum PdeConfig {
     },
     /// `u_t = ν u_xx` on `[0, 1]²`, `u* = exp(−νπ²t) sin πx`.
     Heat1d {
-        /// Diffusivity ν.
+        /// Diffusivity ν (with `unknown_nu`: the one the error is measured at).
         #[serde(default = "default_nu")]
         nu: f64,
+        /// Make `ν` an unknown coefficient, fitted to `[[observations]]` (an inverse problem).
+        #[serde(default)]
+        unknown_nu: Option<UnknownConfig>,
     },
     /// PINNacle's Wave1d-C: `u_tt = 4 u_xx` on `[0, 1]²`, `u_t(x, 0) = 0`;
     /// `u* = sin πx cos 2πt + ½ sin 4πx cos 8πt`.
     Wave1d {},
     /// Variable-coefficient diffusion `−∇·((1 + x² + y²)∇u) = f` on `[0, 1]²`, `u = sin πx sin πy`.
     Diffusion2d {},
+    /// The Kovasznay flow: steady Navier–Stokes in `(u, v, p)` on `[−½, 1] × [−½, 3/2]`.
+    Kovasznay {
+        /// The Reynolds number.
+        #[serde(default = "twenty")]
+        re: f64,
+    },
+    /// PINNacle's NS2d-C: the lid-driven cavity at `ν = 1/100`, lid `u = 4x(1 − x)`.
+    LidDriven {},
     /// PINNacle's PNd: `−Δu = (π²/4) Σ sin(πx_i/2)` on `[0, 1]^d`, `u = Σ sin(πx_i/2)`.
     PoissonNd {
         /// The dimension `d` (PINNacle: 5).
@@ -75,8 +90,44 @@ pub enum PdeConfig {
     },
 }
 
+/// An unknown coefficient in a config: `{ initial = 0.05, bounds = [0.001, 1.0] }`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnknownConfig {
+    /// The initial guess.
+    pub initial: f64,
+    /// `[lo, hi]`, strictly around the initial guess; unbounded when absent.
+    #[serde(default)]
+    pub bounds: Option<[f64; 2]>,
+}
+
+impl UnknownConfig {
+    /// The coefficient; the error names `pde.FIELD` and the fix.
+    fn coefficient(&self, field: &str) -> Result<Coefficient, String> {
+        let c = Coefficient {
+            initial: self.initial,
+            bounds: self.bounds.map(|[lo, hi]| (lo, hi)),
+        };
+        let inside = c.bounds.is_none_or(|(lo, hi)| {
+            lo.is_finite() && hi.is_finite() && lo < c.initial && c.initial < hi
+        });
+        if c.initial.is_finite() && inside {
+            Ok(c)
+        } else {
+            Err(format!(
+                "pde.{field}: the initial guess {} must be finite and strictly inside bounds \
+                 [lo, hi] (got {:?}); e.g. {field} = {{ initial = 0.05, bounds = [0.001, 1.0] }}",
+                self.initial, self.bounds
+            ))
+        }
+    }
+}
+
 fn one() -> f64 {
     1.0
+}
+fn twenty() -> f64 {
+    20.0
 }
 fn five() -> usize {
     5
@@ -93,6 +144,9 @@ fn default_nu() -> f64 {
 pub const MAX_FREQUENCY: f64 = 1e3;
 /// The largest transport speed `|β|` of the advection problem (same reason).
 pub const MAX_SPEED: f64 = 1e3;
+/// The largest Reynolds number of the Kovasznay flow (its boundary layer at the inlet
+/// thins like `1/Re`).
+pub const MAX_REYNOLDS: f64 = 1e3;
 /// The largest diffusivity `ν` of the heat problem (the solution decays like `e^{−νπ²t}`,
 /// to below f64's smallest number for `ν ≳ 70`, and is zero to round-off long before).
 pub const MAX_DIFFUSIVITY: f64 = 10.0;
@@ -133,6 +187,11 @@ impl PdeConfig {
             }
             Self::Wave1d {} => Wave { c: 2.0 }.problem("wave1d"),
             Self::Diffusion2d {} => Diffusion.problem("diffusion2d"),
+            Self::LidDriven {} => LidDriven { nu: 0.01 }.problem("lid_driven"),
+            Self::Kovasznay { re } => {
+                within("re", re, 1.0, MAX_REYNOLDS, "re = 20")?;
+                Kovasznay { re }.problem("kovasznay")
+            }
             Self::PoissonNd { dim } => {
                 if !(1..=16).contains(&dim) {
                     return Err(format!(
@@ -141,12 +200,18 @@ impl PdeConfig {
                 }
                 PoissonNd { dim }.problem("poisson_nd")
             }
-            Self::Heat1d { nu } => {
+            Self::Heat1d { nu, ref unknown_nu } => {
                 if nu <= 0.0 {
                     return Err(format!("pde.nu must be positive (got {nu}); e.g. nu = 0.1"));
                 }
                 within("nu", nu, 0.0, MAX_DIFFUSIVITY, "nu = 0.1")?;
-                Heat { nu }.problem("heat1d")
+                match unknown_nu {
+                    None => Heat { nu }.problem("heat1d"),
+                    Some(u) => HeatInverse {
+                        nu: u.coefficient("unknown_nu")?,
+                    }
+                    .problem("heat1d_inverse", nu),
+                }
             }
         })
     }
