@@ -61,9 +61,7 @@ const ACCURACY: [Case; 5] = [
 const PINNACLE: [Case; 6] = [
     Case {
         problem: "burgers1d",
-        config: Err(
-            "a nonlinear residual with a reference file (Cole–Hopf data): not in the library yet",
-        ),
+        config: Ok(include_str!("../../../configs/pinnacle/burgers1d.toml")),
         target: 1e-3,
         published_best: Some(1.45e-2),
     },
@@ -285,6 +283,7 @@ fn train_case(
         "steps": summary.steps,
         "rel_l2": rel_l2,
         "rel_l2_per_field": summary.rel_l2_per_field,
+        "rel_l2_exact": summary.rel_l2_exact,
         "wall_s": summary.wall_s,
         "n_params": summary.n_params,
         "target": case.target,

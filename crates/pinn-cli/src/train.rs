@@ -11,7 +11,7 @@ use std::time::Instant;
 use burn::module::Module;
 use burn::tensor::Device;
 use indicatif::{ProgressBar, ProgressStyle};
-use pinn_loss::Trainable;
+use pinn_loss::{L2Error, Trainable};
 use pinn_model::backend::{Backend, Dtype, autodiff_device};
 use pinn_model::{Constrained, Field, Model, params};
 use pinn_optim::{Observer, Outcome, Progress, Stage, Termination, TrainState, resume, train};
@@ -432,6 +432,11 @@ fn train_in(
                 fields.zip(e.per_field(&outcome.model)).collect()
             })
             .unwrap_or_default(),
+        rel_l2_exact: config
+            .reference
+            .as_ref()
+            .and_then(|_| L2Error::on_grid(&problem, config.train.eval_grid, device))
+            .map(|e| e.relative(&outcome.model)),
         wall_s,
         ms_per_step: 1e3 * wall_s / trained.max(1) as f64,
         n_params,

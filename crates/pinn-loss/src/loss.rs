@@ -228,20 +228,7 @@ impl PinnLoss {
             equations.push(Equation { name, weight });
         }
         let xs = sampling::interior(domain, points.sampler, points.interior, seed)?;
-        let mut f = Vec::with_capacity(xs.len() * equations.len());
-        for x in &xs {
-            let fx = problem.residual.sources(x);
-            if fx.len() != equations.len() {
-                return Err(format!(
-                    "the residual of `{}` gives {} sources for {} equations; implement \
-                     Residual::sources with one value per equation",
-                    problem.name,
-                    fx.len(),
-                    equations.len()
-                ));
-            }
-            f.extend(fx);
-        }
+        let f = sources(problem, &xs, equations.len())?;
         let mut terms = Vec::new();
         for (k, c) in problem.conditions.iter().enumerate() {
             let field = problem.field_of(c)?;
@@ -344,6 +331,43 @@ impl PinnLoss {
             equations,
             terms,
         })
+    }
+
+    /// The same loss on the interior points `xs` (adaptive collocation): the sources at the
+    /// new points, the boundary-type terms and every weight unchanged.
+    pub fn with_interior(&self, xs: &[Vec<f64>]) -> Result<Self, String> {
+        let d = self.problem.domain.dim();
+        if xs.is_empty() || xs.iter().any(|x| x.len() != d) {
+            return Err(format!(
+                "new interior points need {d} coordinates each, at least one point"
+            ));
+        }
+        let k = self.equations.len();
+        let f = sources(&self.problem, xs, k)?;
+        let device = self.interior.device();
+        Ok(Self {
+            interior: points_tensor(xs, d, &device),
+            source: Tensor::from_data(TensorData::new(f, [xs.len(), k]), &device),
+            residual_scale: 1.0 / xs.len() as f64,
+            ..self.clone()
+        })
+    }
+
+    /// `Σ_e r_e(x)²` at each of the points `xs`, off the autodiff graph (the indicator of
+    /// residual-based adaptive collocation).
+    pub fn residual_squares<M: Field>(
+        &self,
+        model: &M,
+        xs: &[Vec<f64>],
+    ) -> Result<Vec<f64>, String> {
+        let at = self.with_interior(xs)?;
+        let model = model.clone().no_grad();
+        let r = at.interior_residual(&model).detach();
+        let k = self.equations.len();
+        let r: Vec<f64> = r.into_data_as::<f64>().iter::<f64>().collect();
+        Ok(r.chunks(k)
+            .map(|row| row.iter().map(|v| v * v).sum())
+            .collect())
     }
 
     /// Split into `n` shards whose losses add up to this loss: shard `k` holds the `k`-th
@@ -541,6 +565,25 @@ impl PinnLoss {
         }
         LossTerms { terms }
     }
+}
+
+/// `f_e(x)` at every point, row-major `[points, k]`; the error names the residual when it
+/// does not give `k` sources.
+fn sources(problem: &Problem, xs: &[Vec<f64>], k: usize) -> Result<Vec<f64>, String> {
+    let mut f = Vec::with_capacity(xs.len() * k);
+    for x in xs {
+        let fx = problem.residual.sources(x);
+        if fx.len() != k {
+            return Err(format!(
+                "the residual of `{}` gives {} sources for {k} equations; implement \
+                 Residual::sources with one value per equation",
+                problem.name,
+                fx.len(),
+            ));
+        }
+        f.extend(fx);
+    }
+    Ok(f)
 }
 
 /// Relative L² error `‖u − u*‖ / ‖u*‖` on a set of points (a discrete L² norm), over all

@@ -9,8 +9,8 @@ use std::sync::{Arc, OnceLock};
 use burn::Tensor;
 use burn::tensor::Device;
 use pinn_loss::pde::{
-    Advection, Diffusion, Heat, Helmholtz, Kovasznay, Poisson, PoissonNd, Wave, poisson1d_neumann,
-    poisson1d_robin,
+    Advection, Burgers, Diffusion, Heat, Helmholtz, Kovasznay, Poisson, PoissonNd, Wave,
+    poisson1d_neumann, poisson1d_robin,
 };
 use pinn_loss::{PinnLoss, PointsConfig, Problem, Sampler, points_tensor, sampling};
 use pinn_model::backend::{Backend, Dtype, autodiff_device};
@@ -118,6 +118,45 @@ fn navier_stokes_residual_vanishes_on_the_kovasznay_flow() {
         for (a, b) in jet.into_data_as::<f64>().iter::<f64>().zip(want) {
             assert!((a - b).abs() < 1e-14, "{a} vs {b}");
         }
+    }
+}
+
+#[test]
+fn the_cole_hopf_solution_of_burgers_is_converged_and_solves_the_equation() {
+    let b = Burgers { nu: 0.01 / PI };
+    // The quadrature against half its spacing, across the shock at x = 0 too.
+    let mut worst: f64 = 0.0;
+    for &t in &[1e-3, 0.1, 0.3, 0.5, 1.0] {
+        for &x in &[-0.9, -0.3, -0.01, 0.0, 0.002, 0.05, 0.7] {
+            let (u, fine) = (b.exact(&[x, t]), b.exact_with(&[x, t], 8001));
+            worst = worst.max((u - fine).abs());
+        }
+    }
+    println!("Cole–Hopf: max |u(h) − u(h/2)| = {worst:e}");
+    assert!(worst <= 1e-12, "{worst:e}");
+    // u_t + u u_x − ν u_xx by central differences, away from the shock.
+    let h = 1e-3;
+    for &(x, t) in &[(-0.6, 0.2), (0.4, 0.5), (0.8, 0.9), (-0.3, 0.7)] {
+        let u = |x: f64, t: f64| b.exact(&[x, t]);
+        let ut = (u(x, t + h) - u(x, t - h)) / (2.0 * h);
+        let ux = (u(x + h, t) - u(x - h, t)) / (2.0 * h);
+        let uxx = (u(x + h, t) - 2.0 * u(x, t) + u(x - h, t)) / (h * h);
+        let r = ut + u(x, t) * ux - b.nu * uxx;
+        println!("Burgers residual at ({x}, {t}): {r:e} (u_t = {ut:e})");
+        assert!(r.abs() <= 1e-5 * ut.abs().max(1.0), "{r:e}");
+    }
+    // The operator as the library writes it, on the jet of w = t sin πx:
+    // w_t + w w_x − ν w_xx = sin πx + t² π sin πx cos πx + ν π² t sin πx.
+    let p = b.problem("burgers");
+    let xs = sampling::interior(&p.domain, Sampler::Halton, 50, 3).unwrap();
+    let x = points_tensor(&xs, 2, &device());
+    let w = Jet::input(x.clone(), Arc::new(p.residual.spec()));
+    let w = coord(&w, 0).scale(PI).sin().mul(coord(&w, 1));
+    let r = p.residual.operator(&x, &w);
+    for (got, pt) in r.into_data_as::<f64>().iter::<f64>().zip(&xs) {
+        let (s, c, t) = ((PI * pt[0]).sin(), (PI * pt[0]).cos(), pt[1]);
+        let want = s + t * t * PI * s * c + b.nu * PI * PI * t * s;
+        assert!((got - want).abs() <= 1e-13, "{got} vs {want}");
     }
 }
 

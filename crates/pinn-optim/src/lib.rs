@@ -6,6 +6,7 @@
 //! weights.
 
 pub mod adam;
+pub mod adaptive;
 pub mod balance;
 pub mod cg;
 pub mod diagnosis;
@@ -28,6 +29,7 @@ mod termination;
 mod train;
 
 pub use adam::AdamConfig;
+pub use adaptive::Resample;
 pub use balance::Balance;
 pub use evaluator::{Evaluator, Terms};
 pub use gauss_newton::{

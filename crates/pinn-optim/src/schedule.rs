@@ -1,10 +1,11 @@
-//! What [`crate::train`] runs: the stages, the evaluation cadence, the worker threads and the
-//! choice of loss weights.
+//! What [`crate::train`] runs: the stages, the evaluation cadence, the worker threads, the
+//! choice of loss weights and of collocation points.
 
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::adaptive::Resample;
 use crate::balance::Balance;
 use crate::stage::Stage;
 
@@ -23,6 +24,8 @@ pub struct TrainSettings {
     pub gram_on_device: bool,
     /// How the weights of the boundary-type terms are chosen (none: as configured).
     pub balance: Option<Balance>,
+    /// Redraw the interior points where the residual is large (none: fixed points).
+    pub resample: Option<Resample>,
     /// Stop after the step during which this much wall time has passed.
     pub time_limit: Option<Duration>,
     /// Stop at the first reported step that reaches a target.
@@ -52,6 +55,7 @@ impl TrainSettings {
             threads: pinn_model::backend::default_threads(),
             gram_on_device: false,
             balance: None,
+            resample: None,
             time_limit: None,
             target: Target::default(),
         }

@@ -70,4 +70,7 @@ pub struct TrainState {
     pub stepper: StepperState,
     /// The weights of every loss term by name.
     pub weights: Vec<(String, f64)>,
+    /// The interior points in use when adaptive collocation has redrawn them (`None`: the
+    /// points sampled from the seed).
+    pub interior: Option<Vec<Vec<f64>>>,
 }

@@ -92,6 +92,11 @@ fn run<M: Field + Sync>(
                     ));
                 }
             }
+            if let Some(points) = &state.interior {
+                loss = loss
+                    .with_interior(points)
+                    .map_err(|e| format!("the saved collocation points: {e}"))?;
+            }
         }
         None if settings.balance == Some(Balance::KappaOptimal) => {
             balance::scale_to_kappa_optimal(&mut loss, &model, threads);
@@ -108,6 +113,8 @@ fn run<M: Field + Sync>(
     };
     let mut model = model;
     let mut step = from.as_ref().map_or(0, |s| s.steps_before);
+    // The interior points adaptive collocation drew last (`None`: the seed's).
+    let mut interior = from.as_ref().and_then(|s| s.interior.clone());
     let mut termination = Termination::MaxSteps;
     let last_stage = settings.stages.len().saturating_sub(1);
     let mut from = from;
@@ -143,6 +150,16 @@ fn run<M: Field + Sync>(
         }
         let mut ended = None;
         for k in first..stage.steps() {
+            if let Some(resample) = settings.resample.as_ref().filter(|r| r.due(step)) {
+                let n = loss.term_rows()[0];
+                let points = resample.draw(&loss, &model, n, step)?;
+                loss = loss.with_interior(&points)?;
+                eval = Evaluator::new(&loss, threads).with_gram_on_device(settings.gram_on_device);
+                interior = Some(points);
+                if first_order {
+                    terms = stepper.start(&eval, &model);
+                }
+            }
             if first_order {
                 let before = loss.weights();
                 if let Some(alpha) = settings.balance.as_ref().and_then(|b| b.grad_norm_due(k)) {
@@ -159,6 +176,7 @@ fn run<M: Field + Sync>(
                         steps_before,
                         stepper: stepper.save()?,
                         weights: before.clone(),
+                        interior: interior.clone(),
                     })
                 };
                 step += 1;
@@ -190,6 +208,7 @@ fn run<M: Field + Sync>(
                             steps_before,
                             stepper: Default::default(),
                             weights: loss.weights(),
+                            interior: interior.clone(),
                         }
                     } else {
                         TrainState {
@@ -198,6 +217,7 @@ fn run<M: Field + Sync>(
                             steps_before,
                             stepper: stepper.save()?,
                             weights: loss.weights(),
+                            interior: interior.clone(),
                         }
                     })
                 };
@@ -225,6 +245,7 @@ fn run<M: Field + Sync>(
             steps_before: step,
             stepper: Default::default(),
             weights: loss.weights(),
+            interior,
         }),
     };
     let terms = eval.terms(&model);

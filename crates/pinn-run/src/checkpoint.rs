@@ -5,7 +5,8 @@
 //! Tensors (all `f64` except byte strings, stored as `u8`):
 //! - `param/PATH`: each parameter under its module path (`net.Mlp.layers.0.weight`), with its shape;
 //! - `weight/TERM`: the loss weight of each term;
-//! - `optimizer/KEY`, `scalar/KEY`: the stage's optimizer state ([`StepperState`]).
+//! - `optimizer/KEY`, `scalar/KEY`: the stage's optimizer state ([`StepperState`]);
+//! - `collocation/interior`: `[N, d]`, the interior points adaptive collocation drew last.
 //!
 //! Metadata (strings): `format`, `config` (the run's TOML), `step`, `loss`, `params` (JSON: the
 //! parameters' paths and burn ids in the model's visiting order; optimizer states are keyed by
@@ -20,6 +21,9 @@ use safetensors::tensor::{Dtype, SafeTensors, TensorView};
 
 /// The value of the `format` metadata entry.
 pub const FORMAT: &str = "pinn-checkpoint/1";
+
+/// The tensor of redrawn interior points.
+const INTERIOR: &str = "collocation/interior";
 
 /// What a checkpoint holds.
 #[derive(Clone, Debug, PartialEq)]
@@ -138,6 +142,15 @@ impl Checkpoint {
                     f64_bytes(&[*w]),
                 ));
             }
+            if let Some(points) = &state.interior {
+                let d = points.first().map_or(0, Vec::len);
+                tensors.push((
+                    INTERIOR.into(),
+                    Dtype::F64,
+                    vec![points.len(), d],
+                    f64_bytes(&points.concat()),
+                ));
+            }
             let s = &state.stepper;
             for (k, v) in &s.scalars {
                 tensors.push((format!("scalar/{k}"), Dtype::F64, vec![1], f64_bytes(&[*v])));
@@ -238,12 +251,21 @@ impl Checkpoint {
                         Ok((term, f64_scalar(&view, &name)?))
                     })
                     .collect::<Result<Vec<_>, String>>()?;
+                let interior = match file.tensor(INTERIOR) {
+                    Err(_) => None,
+                    Ok(view) => {
+                        let d = view.shape().get(1).copied().unwrap_or(0).max(1);
+                        let values = f64_values(&view, INTERIOR)?;
+                        Some(values.chunks(d).map(<[f64]>::to_vec).collect())
+                    }
+                };
                 Some(TrainState {
                     stage: p.stage,
                     iteration: p.iteration,
                     steps_before: p.steps_before,
                     stepper,
                     weights,
+                    interior,
                 })
             }
         };

@@ -11,7 +11,7 @@ use crate::observations::Observations;
 use crate::reference::Reference;
 use pinn_model::backend::{Backend, Dtype};
 use pinn_model::{Constrained, Model, ModelConfig};
-use pinn_optim::{Balance, Stage, Target, TrainSettings};
+use pinn_optim::{Balance, Resample, Stage, Target, TrainSettings};
 use serde::{Deserialize, Serialize};
 
 /// A whole run, as in `configs/*.toml`.
@@ -71,6 +71,9 @@ pub struct TrainConfig {
     /// `method = "grad_norm"` (with `every`, `alpha`).
     #[serde(default)]
     pub balance: Option<Balance>,
+    /// Residual-based adaptive collocation (RAD): redraw the interior points every so often.
+    #[serde(default)]
+    pub resample: Option<Resample>,
     /// Wall-clock budget in seconds: training stops after the step during which it runs out.
     #[serde(default)]
     pub time_limit: Option<f64>,
@@ -95,6 +98,7 @@ impl TrainConfig {
             threads: backend.loss_threads(self.threads),
             gram_on_device: backend.is_gpu(),
             balance: self.balance.clone(),
+            resample: self.resample.clone(),
             time_limit: self.time_limit.map(Duration::from_secs_f64),
             target: self.target.clone(),
         }
@@ -182,6 +186,9 @@ impl Config {
         }
         for (i, s) in self.train.stages.iter().enumerate() {
             s.validate(i)?;
+        }
+        if let Some(r) = &self.train.resample {
+            r.validate()?;
         }
         if let Some(b) = &self.train.balance {
             b.validate()?;

@@ -30,6 +30,10 @@ pub struct RunSummary {
     /// The relative L² error of each field, by name (empty without an exact solution).
     #[serde(default)]
     pub rel_l2_per_field: BTreeMap<String, f64>,
+    /// With `[reference]` (which `rel_l2` is measured against), the error against the exact
+    /// solution too, when the problem has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rel_l2_exact: Option<f64>,
     /// Wall time of training, seconds.
     pub wall_s: f64,
     /// Mean wall time per step, milliseconds.

@@ -34,6 +34,7 @@ fn checkpoint(text: &str) -> Checkpoint {
                 bytes: BTreeMap::from([("moments".into(), vec![0u8, 255, 7])]),
             },
             weights: vec![("boundary".into(), 10.0), ("residual".into(), 1.0)],
+            interior: Some(vec![vec![0.1, 1.0 / 3.0], vec![-0.0, 5e-324]]),
         }),
     }
 }

@@ -1,6 +1,7 @@
 //! The shipped PDEs, each with an exact solution, and the `[pde]` table that selects one.
 
 mod advection;
+mod burgers;
 mod diffusion;
 mod flux;
 mod heat;
@@ -11,6 +12,7 @@ mod poisson_nd;
 mod wave;
 
 pub use advection::Advection;
+pub use burgers::Burgers;
 pub use diffusion::Diffusion;
 pub use flux::{neumann as poisson1d_neumann, robin as poisson1d_robin};
 pub use heat::{Heat, HeatInverse};
@@ -72,6 +74,13 @@ pub enum PdeConfig {
     /// PINNacle's Wave1d-C: `u_tt = 4 u_xx` on `[0, 1]²`, `u_t(x, 0) = 0`;
     /// `u* = sin πx cos 2πt + ½ sin 4πx cos 8πt`.
     Wave1d {},
+    /// PINNacle's Burgers1d-C: `u_t + u u_x = ν u_xx` on `[−1, 1] × [0, 1]`, `u₀ = −sin πx`;
+    /// exact by Cole–Hopf.
+    Burgers1d {
+        /// The viscosity (PINNacle: `0.01/π`).
+        #[serde(default = "burgers_nu")]
+        nu: f64,
+    },
     /// Variable-coefficient diffusion `−∇·((1 + x² + y²)∇u) = f` on `[0, 1]²`, `u = sin πx sin πy`.
     Diffusion2d {},
     /// The Kovasznay flow: steady Navier–Stokes in `(u, v, p)` on `[−½, 1] × [−½, 3/2]`.
@@ -125,6 +134,9 @@ impl UnknownConfig {
 
 fn one() -> f64 {
     1.0
+}
+fn burgers_nu() -> f64 {
+    0.01 / std::f64::consts::PI
 }
 fn twenty() -> f64 {
     20.0
@@ -187,6 +199,12 @@ impl PdeConfig {
             }
             Self::Wave1d {} => Wave { c: 2.0 }.problem("wave1d"),
             Self::Diffusion2d {} => Diffusion.problem("diffusion2d"),
+            Self::Burgers1d { nu } => {
+                // The shock at x = 0 is about ν wide: below 10⁻³, thinner than any affordable
+                // set of collocation points resolves.
+                within("nu", nu, 1e-3, 1.0, "nu = 0.0031830988618379067")?;
+                Burgers { nu }.problem("burgers1d")
+            }
             Self::LidDriven {} => LidDriven { nu: 0.01 }.problem("lid_driven"),
             Self::Kovasznay { re } => {
                 within("re", re, 1.0, MAX_REYNOLDS, "re = 20")?;
