@@ -108,15 +108,7 @@ fn a_killed_run_resumes_to_the_same_metrics_bit_for_bit() {
     for kill in [7, 10, 17] {
         let dir = root.join(format!("killed{kill}"));
         let d = dir.to_str().unwrap();
-        let killed = pinn(&[
-            "train",
-            &cfg,
-            "--quiet",
-            "--out",
-            d,
-            "--abort-at",
-            &kill.to_string(),
-        ]);
+        let killed = train_killed_at(&cfg, d, kill);
         assert!(
             !killed.status.success(),
             "the run was to be aborted at step {kill}"
@@ -559,6 +551,19 @@ fn observations_from_a_file_are_a_loss_term_and_bad_files_exit_2() {
     );
 }
 
+/// `pinn train CONFIG --quiet --out DIR`, aborted (as `kill -9` would) at step `kill`.
+fn train_killed_at(config: &str, dir: &str, kill: usize) -> Output {
+    pinn(&[
+        "train",
+        config,
+        "--quiet",
+        "--out",
+        dir,
+        "--abort-at",
+        &kill.to_string(),
+    ])
+}
+
 /// `pinn train CONFIG --quiet --out DIR`.
 fn train_quietly(config: &str, dir: &Path) -> Output {
     pinn(&["train", config, "--quiet", "--out", dir.to_str().unwrap()])
@@ -724,15 +729,7 @@ fn adaptive_collocation_resumes_bit_for_bit() {
     for kill in [7, 13] {
         let dir = root.join(format!("killed{kill}"));
         let d = dir.to_str().unwrap();
-        let killed = pinn(&[
-            "train",
-            &cfg,
-            "--quiet",
-            "--out",
-            d,
-            "--abort-at",
-            &kill.to_string(),
-        ]);
+        let killed = train_killed_at(&cfg, d, kill);
         assert!(!killed.status.success(), "aborted at {kill}");
         ok(&pinn(&["resume", d, "--quiet"]));
         assert_eq!(

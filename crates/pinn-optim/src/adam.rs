@@ -93,13 +93,13 @@ impl<M: Field + Sync> Stepper<M> for Adam {
         true
     }
 
-    fn start(&mut self, eval: &Evaluator, model: &M) -> Terms {
+    fn start(&mut self, eval: &Evaluator<M>, model: &M) -> Terms {
         let (terms, grads) = eval.terms_and_grads(model);
         self.grads = Some(grads);
         terms
     }
 
-    fn step(&mut self, eval: &Evaluator, model: &M) -> Step<M> {
+    fn step(&mut self, eval: &Evaluator<M>, model: &M) -> Step<M> {
         let lr = self.lr * self.ratio.powf(self.k as f64 / self.steps.max(1) as f64);
         let grads = self
             .grads

@@ -11,7 +11,7 @@
 
 use std::ops::Range;
 
-use pinn_loss::PinnLoss;
+use crate::ResidualRows;
 use pinn_model::Field;
 use serde::{Deserialize, Serialize};
 
@@ -80,7 +80,7 @@ impl Balance {
 /// The κ-optimal multiplier `λ*` of all boundary-type terms and `κ(A(λ*))`, searched over
 /// [`KAPPA_SEARCH`]; `None` when the loss has no boundary-type term.
 pub fn kappa_optimal<M: Field + Sync>(
-    loss: &PinnLoss,
+    loss: &dyn ResidualRows<M>,
     model: &M,
     threads: usize,
 ) -> Option<(f64, f64)> {
@@ -99,7 +99,11 @@ pub fn kappa_optimal_multiplier(blocks: &LinearLeastSquares) -> (f64, f64) {
 
 /// Multiply every boundary-type weight of `loss` by the κ-optimal `λ*` at `model` (nothing
 /// when the loss has no boundary-type term).
-pub fn scale_to_kappa_optimal<M: Field + Sync>(loss: &mut PinnLoss, model: &M, threads: usize) {
+pub fn scale_to_kappa_optimal<M: Field + Sync>(
+    loss: &mut dyn ResidualRows<M>,
+    model: &M,
+    threads: usize,
+) {
     if let Some((lambda, _)) = kappa_optimal(loss, model, threads) {
         for (name, w) in loss.weights() {
             loss.set_weight(&name, w * lambda);
@@ -110,7 +114,10 @@ pub fn scale_to_kappa_optimal<M: Field + Sync>(loss: &mut PinnLoss, model: &M, t
 /// The blocks of `loss` with every boundary-type term renamed [`BOUNDARY_GROUP`] (the
 /// equations keep their names), so that one multiplier `λ` weighs them all
 /// (`with_lambda(BOUNDARY_GROUP, λ)`).
-pub fn merge_boundary_terms(loss: &PinnLoss, mut blocks: LinearLeastSquares) -> LinearLeastSquares {
+pub fn merge_boundary_terms<M>(
+    loss: &dyn ResidualRows<M>,
+    mut blocks: LinearLeastSquares,
+) -> LinearLeastSquares {
     let equations = &loss.term_names()[..loss.num_equations()];
     for b in blocks
         .blocks
@@ -122,10 +129,10 @@ pub fn merge_boundary_terms(loss: &PinnLoss, mut blocks: LinearLeastSquares) -> 
     blocks
 }
 
-/// `‖∇_θ L_t‖` of every term `t` as weighted in `loss`, in [`PinnLoss::term_names`] order:
+/// `‖∇_θ L_t‖` of every term `t` as weighted in `loss`, in [`ResidualRows::term_names`] order:
 /// `∇L_t = 2 J̃_tᵀ r̃_t` from one backward pass per term.
 pub fn term_gradient_norms<M: Field + Sync>(
-    loss: &PinnLoss,
+    loss: &dyn ResidualRows<M>,
     model: &M,
     threads: usize,
 ) -> Vec<f64> {
@@ -142,7 +149,7 @@ pub fn term_gradient_norms<M: Field + Sync>(
 
 /// `‖∇_θ Σ_{i ∈ rows} r̃_i²‖ = ‖2 J̃ᵀ w‖` with `w = r̃` on `rows`, 0 elsewhere.
 fn gradient_norm<M: Field + Sync>(
-    loss: &PinnLoss,
+    loss: &dyn ResidualRows<M>,
     model: &M,
     r: &[f64],
     rows: Range<usize>,
@@ -157,7 +164,7 @@ fn gradient_norm<M: Field + Sync>(
 
 /// One gradient-norm balancing update of the weights in `loss`; returns the new weights.
 pub fn rebalance<M: Field + Sync>(
-    loss: &mut PinnLoss,
+    loss: &mut dyn ResidualRows<M>,
     model: &M,
     threads: usize,
     alpha: f64,

@@ -3,7 +3,7 @@
 //! `pinn spectrum` reports). Gradient descent with `η = 1/λ_max` needs about `κ(A) ln(1/ε)`
 //! steps to reduce the slowest error component by `ε` (De Ryck et al., ICLR 2024, Thm. 2.3).
 
-use pinn_loss::PinnLoss;
+use crate::ResidualRows;
 use pinn_model::Field;
 
 use crate::balance::{BOUNDARY_GROUP, kappa_optimal_multiplier, merge_boundary_terms};
@@ -38,7 +38,7 @@ pub struct SpectrumReport {
 /// The spectrum of `A(λ)` for `loss` at `model` (dense: `n_params²` memory and an `O(n³)`
 /// eigensolve). Errors when `A` is not numerically positive semi-definite.
 pub fn gauss_newton_spectrum<M: Field + Sync>(
-    loss: &PinnLoss,
+    loss: &dyn ResidualRows<M>,
     model: &M,
     multiplier: BoundaryMultiplier,
     threads: usize,

@@ -1,23 +1,23 @@
 //! Loss and gradient evaluation, data-parallel over threads.
 //!
 //! burn's CPU backends run each tensor op on one core. The loss is a sum over collocation
-//! points, so the points are split into shards ([`PinnLoss::shards`]) whose forward and
+//! points, so the points are split into shards ([`ResidualRows::shards`]) whose forward and
 //! backward passes run on separate threads ([`crate::parallel`]); their gradients add up to
 //! the full gradient.
 
 use burn::Tensor;
 use burn::module::{Module, ModuleVisitor, Param};
 use burn::optim::GradientsParams;
-use pinn_loss::PinnLoss;
 use pinn_model::{Field, params};
 
+use crate::ResidualRows;
 use crate::parallel::for_each_job;
 
 /// The loss of a problem, whole (for Jacobians) and split into shards for `threads` workers
 /// (for the loss and its gradient).
-pub struct Evaluator {
-    loss: PinnLoss,
-    shards: Vec<PinnLoss>,
+pub struct Evaluator<M> {
+    loss: Box<dyn ResidualRows<M>>,
+    shards: Vec<Box<dyn ResidualRows<M>>>,
     threads: usize,
     gram_on_device: bool,
 }
@@ -38,12 +38,12 @@ pub fn first_non_finite(terms: &[(String, f64)]) -> Option<String> {
         .map(|(n, _)| n.clone())
 }
 
-impl Evaluator {
+impl<M: Field + Sync> Evaluator<M> {
     /// Split `loss` over `threads` workers (1: no threads).
-    pub fn new(loss: &PinnLoss, threads: usize) -> Self {
+    pub fn new(loss: &dyn ResidualRows<M>, threads: usize) -> Self {
         let threads = threads.max(1);
         Self {
-            loss: loss.clone(),
+            loss: loss.boxed(),
             shards: loss.shards(threads),
             threads,
             gram_on_device: false,
@@ -63,8 +63,8 @@ impl Evaluator {
     }
 
     /// The whole loss.
-    pub fn loss(&self) -> &PinnLoss {
-        &self.loss
+    pub fn loss(&self) -> &dyn ResidualRows<M> {
+        self.loss.as_ref()
     }
 
     /// Worker threads.
@@ -73,13 +73,9 @@ impl Evaluator {
     }
 
     /// Run `f(shard, model)` on every shard, each on its own thread when there are several.
-    fn map<M: Field + Sync, T: Send>(
-        &self,
-        model: &M,
-        f: impl Fn(&PinnLoss, &M) -> T + Sync,
-    ) -> Vec<T> {
+    fn map<T: Send>(&self, model: &M, f: impl Fn(&dyn ResidualRows<M>, &M) -> T + Sync) -> Vec<T> {
         for_each_job(model, &self.shards, self.shards.len(), |m, shard| {
-            f(shard, m)
+            f(shard.as_ref(), m)
         })
     }
 
@@ -88,7 +84,7 @@ impl Evaluator {
     /// The parameters are detached first ([`Module::no_grad`]): forward passes of tracked
     /// parameters that no backward pass consumes slowed every later op of burn 0.22's
     /// autodiff (4096 points on 2 threads: 60–100 ms a pass instead of 14 ms).
-    pub fn terms<M: Field + Sync>(&self, model: &M) -> Terms {
+    pub fn terms(&self, model: &M) -> Terms {
         let model = &model.clone().no_grad();
         let parts = self.map(model, |shard, m| {
             let t = shard.terms(m);
@@ -98,7 +94,7 @@ impl Evaluator {
     }
 
     /// The loss terms and `∇_θ L` as burn gradients (for burn's optimizers).
-    pub fn terms_and_grads<M: Field + Sync>(&self, model: &M) -> (Terms, GradientsParams) {
+    pub fn terms_and_grads(&self, model: &M) -> (Terms, GradientsParams) {
         let parts = self.map(model, |shard, m| {
             let t = shard.terms(m);
             let values = host_terms(&t.terms);
@@ -110,7 +106,7 @@ impl Evaluator {
     }
 
     /// `L(θ)` and `∇L(θ)` as flat vectors (for L-BFGS).
-    pub fn value_grad<M: Field + Sync>(&self, model: &M) -> (Terms, Vec<f64>) {
+    pub fn value_grad(&self, model: &M) -> (Terms, Vec<f64>) {
         let parts = self.map(model, |shard, m| {
             let t = shard.terms(m);
             let values = host_terms(&t.terms);

@@ -15,8 +15,8 @@
 //! *Methods for non-linear least squares problems*, 2004, §3.2, with Nielsen's update
 //! `μ ← μ·max(1/3, 1 − (2ρ − 1)³)` on success and `μ ← νμ, ν ← 2ν` on failure).
 
+use crate::ResidualRows;
 use faer::{Mat, Side, linalg::solvers::Solve};
-use pinn_loss::PinnLoss;
 use pinn_model::{Field, params};
 use serde::{Deserialize, Serialize};
 
@@ -181,7 +181,7 @@ impl DenseSystem {
 
     /// Assembled on the model's device ([`crate::jacobian::gram_on_device`]), `rows` rows of
     /// `J̃` at a time; `None` when the model has parameters outside `Dense` layers.
-    pub fn on_device<M: Field>(loss: &PinnLoss, model: &M, rows: usize) -> Option<Self> {
+    pub fn on_device<M: Field>(loss: &dyn ResidualRows<M>, model: &M, rows: usize) -> Option<Self> {
         let (a, g, loss) = gram_on_device(loss, model, rows)?;
         Some(Self { a, g, loss })
     }
@@ -272,7 +272,7 @@ impl GaussNewtonSystem for RowSpaceSystem {
 /// The matrix-free system: products `A v = J̃ᵀ(J̃v)` by two backward passes (a
 /// parameter-tangent probe for `J̃v`, see [`crate::jacobian`]), solved by conjugate gradients.
 pub struct MatrixFreeSystem<'a, M> {
-    loss_fn: &'a PinnLoss,
+    loss_fn: &'a dyn ResidualRows<M>,
     model: &'a M,
     threads: usize,
     g: Vec<f64>,
@@ -291,7 +291,7 @@ impl<'a, M: Field + Sync> MatrixFreeSystem<'a, M> {
     /// ([`crate::jacobian::supports_probes`]; a `gauss_newton` stage checks it before training).
     #[track_caller]
     pub fn new(
-        loss: &'a PinnLoss,
+        loss: &'a dyn ResidualRows<M>,
         model: &'a M,
         threads: usize,
         config: &GaussNewtonConfig,
@@ -455,7 +455,7 @@ const DEVICE_GRAM_ROWS: usize = 2048;
 /// backends, [`Evaluator::gram_on_device`]), else from `J̃` on the host, in row space when
 /// there are fewer rows than parameters.
 fn factored_system<M: Field + Sync>(
-    eval: &Evaluator,
+    eval: &Evaluator<M>,
     model: &M,
     theta: &[f64],
 ) -> Box<dyn GaussNewtonSystem> {
@@ -483,11 +483,11 @@ impl<M: Field + Sync> Stepper<M> for GaussNewtonStepper {
         false
     }
 
-    fn start(&mut self, eval: &Evaluator, model: &M) -> Terms {
+    fn start(&mut self, eval: &Evaluator<M>, model: &M) -> Terms {
         eval.terms(model)
     }
 
-    fn step(&mut self, eval: &Evaluator, model: &M) -> Step<M> {
+    fn step(&mut self, eval: &Evaluator<M>, model: &M) -> Step<M> {
         let theta = params::flatten(model);
         let flat = Flat::new(model, eval);
         let (loss, threads) = (eval.loss(), eval.threads());

@@ -55,7 +55,7 @@ impl<M: Field + Sync> Stepper<M> for GradientDescent {
         true
     }
 
-    fn start(&mut self, eval: &Evaluator, model: &M) -> Terms {
+    fn start(&mut self, eval: &Evaluator<M>, model: &M) -> Terms {
         if self.theta.is_empty() {
             self.theta = params::flatten(model);
         }
@@ -64,7 +64,7 @@ impl<M: Field + Sync> Stepper<M> for GradientDescent {
         terms
     }
 
-    fn step(&mut self, eval: &Evaluator, model: &M) -> Step<M> {
+    fn step(&mut self, eval: &Evaluator<M>, model: &M) -> Step<M> {
         let next: Vec<f64> = self
             .theta
             .iter()

@@ -16,9 +16,9 @@
 use burn::Tensor;
 use burn::tensor::TensorData;
 use faer::Mat;
-use pinn_loss::PinnLoss;
 use pinn_model::{Dense, Field, Probe, params};
 
+use crate::ResidualRows;
 use crate::linear::{Block, LinearLeastSquares};
 use crate::parallel::for_each_job;
 
@@ -34,7 +34,7 @@ struct Rows {
 }
 
 /// The rows of `r̃` cut into runs of at most `max`, never straddling two terms.
-fn row_chunks(loss: &PinnLoss, max: usize) -> Vec<Rows> {
+fn row_chunks<M>(loss: &dyn ResidualRows<M>, max: usize) -> Vec<Rows> {
     let mut out = Vec::new();
     let mut offset = 0;
     for (term, rows) in loss.term_rows().into_iter().enumerate() {
@@ -71,7 +71,11 @@ pub fn supports_probes<M: Field>(model: &M) -> bool {
 
 /// `r̃` (`[len, 1]`) and `J̃` (`[len, n]`, columns in [`params::flatten`] order) on one chunk,
 /// from per-sample probes, on the model's device.
-fn per_sample_tensors<M: Field>(loss: &PinnLoss, model: &M, rows: Rows) -> (Tensor<2>, Tensor<2>) {
+fn per_sample_tensors<M: Field>(
+    loss: &dyn ResidualRows<M>,
+    model: &M,
+    rows: Rows,
+) -> (Tensor<2>, Tensor<2>) {
     let mut leaves = Vec::new();
     let probed = model
         .map_layers(&mut |d: Dense| {
@@ -111,7 +115,11 @@ fn per_sample_tensors<M: Field>(loss: &PinnLoss, model: &M, rows: Rows) -> (Tens
 }
 
 /// `r̃` and `J̃` on one chunk, from per-sample probes: `(values, rows × n row-major)`.
-fn per_sample_rows<M: Field>(loss: &PinnLoss, model: &M, rows: Rows) -> (Vec<f64>, Vec<f64>) {
+fn per_sample_rows<M: Field>(
+    loss: &dyn ResidualRows<M>,
+    model: &M,
+    rows: Rows,
+) -> (Vec<f64>, Vec<f64>) {
     let (values, jacobian) = per_sample_tensors(loss, model, rows);
     (to_vec(values), to_vec(jacobian))
 }
@@ -120,13 +128,14 @@ fn per_sample_rows<M: Field>(loss: &PinnLoss, model: &M, rows: Rows) -> (Vec<f64
 /// `‖r̃‖²`, summed over chunks of at most `rows` rows, then read back as `f64`. `J̃` never
 /// leaves the device (a GPU backend reads back `n² + n` numbers instead of `rows × n`, and
 /// forms `A` with the device's matrix product). `None` when the model has parameters outside
-/// [`Dense`] layers.
+/// [`Dense`] layers or a term's rows are not pointwise ([`ResidualRows::pointwise`]).
 pub fn gram_on_device<M: Field>(
-    loss: &PinnLoss,
+    loss: &dyn ResidualRows<M>,
     model: &M,
     rows: usize,
 ) -> Option<(Mat<f64>, Vec<f64>, f64)> {
-    if !supports_probes(model) {
+    let terms = loss.term_names().len();
+    if !supports_probes(model) || (0..terms).any(|t| !loss.pointwise(t)) {
         return None;
     }
     let mut sums: Option<(Tensor<2>, Tensor<2>, Tensor<1>)> = None;
@@ -156,7 +165,7 @@ pub fn gram_on_device<M: Field>(
 }
 
 /// `r̃` and `J̃` on one chunk, one backward pass per row.
-fn row_by_row<M: Field>(loss: &PinnLoss, model: &M, rows: Rows) -> (Vec<f64>, Vec<f64>) {
+fn row_by_row<M: Field>(loss: &dyn ResidualRows<M>, model: &M, rows: Rows) -> (Vec<f64>, Vec<f64>) {
     let mut values = Vec::with_capacity(rows.len);
     let mut out = Vec::with_capacity(rows.len * model.num_params());
     for i in rows.start..rows.start + rows.len {
@@ -172,14 +181,14 @@ fn row_by_row<M: Field>(loss: &PinnLoss, model: &M, rows: Rows) -> (Vec<f64>, Ve
 /// rows `∂r̃_i/∂θ` and targets `J̃θ − r̃` (so that the blocks' Gauss–Newton model is exact for
 /// a linear model and the local linearisation otherwise). Weights are 1: `r̃` is weighted.
 pub fn jacobian_blocks<M: Field + Sync>(
-    loss: &PinnLoss,
+    loss: &dyn ResidualRows<M>,
     model: &M,
     threads: usize,
 ) -> LinearLeastSquares {
     let fast = supports_probes(model);
     let chunks = row_chunks(loss, if fast { JACOBIAN_CHUNK } else { 16 });
     let parts = for_each_job(model, &chunks, threads, |m, &rows| {
-        if fast {
+        if fast && loss.pointwise(rows.term) {
             per_sample_rows(loss, m, rows)
         } else {
             row_by_row(loss, m, rows)
@@ -221,10 +230,11 @@ pub fn jacobian_blocks<M: Field + Sync>(
     LinearLeastSquares { blocks }
 }
 
-/// `(r̃, J̃v)`, every row, from tangent probes; `None` when the model has parameters outside
+/// `(r̃, J̃v)`, every row, from tangent probes (a term whose rows are not pointwise: from its
+/// rows of `J̃`, one backward pass each); `None` when the model has parameters outside
 /// [`Dense`] layers.
 pub fn jvp<M: Field + Sync>(
-    loss: &PinnLoss,
+    loss: &dyn ResidualRows<M>,
     model: &M,
     v: &[f64],
     threads: usize,
@@ -236,6 +246,14 @@ pub fn jvp<M: Field + Sync>(
     let rows = loss.num_rows();
     let chunks = row_chunks(loss, rows.div_ceil(threads.max(1)).max(1));
     let parts = for_each_job(model, &chunks, threads, |m, &rows| {
+        if !loss.pointwise(rows.term) {
+            let (values, jacobian) = row_by_row(loss, m, rows);
+            let jv = jacobian
+                .chunks(v.len())
+                .map(|row| row.iter().zip(v).map(|(a, b)| a * b).sum())
+                .collect();
+            return (values, jv);
+        }
         let mut offset = 0;
         let mut eps_leaf = None;
         let probed = m
@@ -281,7 +299,12 @@ pub fn jvp<M: Field + Sync>(
 }
 
 /// `J̃ᵀw` (one backward pass of `Σ_i w_i r̃_i` per chunk), `w` over every row of `r̃`.
-pub fn vjp<M: Field + Sync>(loss: &PinnLoss, model: &M, w: &[f64], threads: usize) -> Vec<f64> {
+pub fn vjp<M: Field + Sync>(
+    loss: &dyn ResidualRows<M>,
+    model: &M,
+    w: &[f64],
+    threads: usize,
+) -> Vec<f64> {
     assert_eq!(w.len(), loss.num_rows(), "one weight per row of r̃");
     let chunks = row_chunks(loss, loss.num_rows().div_ceil(threads.max(1)).max(1));
     let parts = for_each_job(model, &chunks, threads, |m, &rows| {
@@ -304,7 +327,11 @@ pub fn vjp<M: Field + Sync>(loss: &PinnLoss, model: &M, w: &[f64], threads: usiz
 }
 
 /// `r̃`, every row (values only: the parameters are detached, no graph is built).
-pub fn residual_vector<M: Field + Sync>(loss: &PinnLoss, model: &M, threads: usize) -> Vec<f64> {
+pub fn residual_vector<M: Field + Sync>(
+    loss: &dyn ResidualRows<M>,
+    model: &M,
+    threads: usize,
+) -> Vec<f64> {
     let chunks = row_chunks(loss, loss.num_rows().div_ceil(threads.max(1)).max(1));
     let model = &model.clone().no_grad();
     for_each_job(model, &chunks, threads, |m, &rows| {

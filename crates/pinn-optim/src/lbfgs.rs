@@ -216,7 +216,7 @@ impl<M: Field + Sync> Stepper<M> for LbfgsStepper {
         false
     }
 
-    fn start(&mut self, eval: &Evaluator, model: &M) -> Terms {
+    fn start(&mut self, eval: &Evaluator<M>, model: &M) -> Terms {
         let (terms, grad) = eval.value_grad(model);
         let value = finite_or_infinity(total(&terms));
         self.state = Some(Lbfgs::at(
@@ -228,7 +228,7 @@ impl<M: Field + Sync> Stepper<M> for LbfgsStepper {
         terms
     }
 
-    fn step(&mut self, eval: &Evaluator, model: &M) -> Step<M> {
+    fn step(&mut self, eval: &Evaluator<M>, model: &M) -> Step<M> {
         let flat = Flat::new(model, eval);
         let state = self.state.as_mut().expect("started");
         let status = state.step(&mut |theta: &[f64]| flat.value_grad(theta));

@@ -30,10 +30,10 @@ pub trait Stepper<M> {
 
     /// Evaluate what the next step needs at `model` — on entering the stage, and again after
     /// the loop changed the loss weights — and return the loss terms at `model`.
-    fn start(&mut self, eval: &Evaluator, model: &M) -> Terms;
+    fn start(&mut self, eval: &Evaluator<M>, model: &M) -> Terms;
 
     /// One step from `model`, the iterate [`Stepper::start`] or the last step saw.
-    fn step(&mut self, eval: &Evaluator, model: &M) -> Step<M>;
+    fn step(&mut self, eval: &Evaluator<M>, model: &M) -> Step<M>;
 
     /// The state between two steps that the next step depends on, beyond the model.
     fn save(&self) -> Result<StepperState, String>;
@@ -48,12 +48,12 @@ pub trait Stepper<M> {
 /// that line searches and step-length grids back off from it.
 pub(crate) struct Flat<'a, M> {
     template: &'a M,
-    eval: &'a Evaluator,
+    eval: &'a Evaluator<M>,
 }
 
 impl<'a, M: Field + Sync> Flat<'a, M> {
     /// The parameters of `template` replaced by `θ`.
-    pub(crate) fn new(template: &'a M, eval: &'a Evaluator) -> Self {
+    pub(crate) fn new(template: &'a M, eval: &'a Evaluator<M>) -> Self {
         Self { template, eval }
     }
 

@@ -1,5 +1,6 @@
-//! The training loop (argmin's executor): runs the stages of a schedule on a [`PinnLoss`],
-//! one [`Stepper`](crate::Stepper) at a time, and alone owns step counting, the evaluation cadence,
+//! The training loop (argmin's executor): runs the stages of a schedule on a loss
+//! ([`ResidualRows`]: a [`pinn_loss::PinnLoss`] or a user's own), one
+//! [`Stepper`](crate::Stepper) at a time, and alone owns step counting, the evaluation cadence,
 //! reporting, the non-finite policy, the loss weights, the stopping rules and the hand-over
 //! between stages.
 //!
@@ -17,7 +18,9 @@
 
 use std::time::Instant;
 
-use pinn_loss::{L2Error, PinnLoss};
+use pinn_loss::L2Error;
+
+use crate::ResidualRows;
 use pinn_model::Field;
 
 use crate::balance::{self, Balance};
@@ -33,7 +36,7 @@ use crate::termination::Termination;
 /// stage and what to use instead), and when [`Observer::observe_final`] fails.
 pub fn train<M: Field + Sync>(
     model: M,
-    loss: &PinnLoss,
+    loss: &dyn ResidualRows<M>,
     settings: &TrainSettings,
     l2: Option<&L2Error>,
     observer: &mut dyn Observer<M>,
@@ -47,7 +50,7 @@ pub fn train<M: Field + Sync>(
 /// or the loss.
 pub fn resume<M: Field + Sync>(
     model: M,
-    loss: &PinnLoss,
+    loss: &dyn ResidualRows<M>,
     settings: &TrainSettings,
     l2: Option<&L2Error>,
     observer: &mut dyn Observer<M>,
@@ -58,7 +61,7 @@ pub fn resume<M: Field + Sync>(
 
 fn run<M: Field + Sync>(
     model: M,
-    loss: &PinnLoss,
+    loss: &dyn ResidualRows<M>,
     settings: &TrainSettings,
     l2: Option<&L2Error>,
     observer: &mut dyn Observer<M>,
@@ -71,7 +74,7 @@ fn run<M: Field + Sync>(
     }
     loss.check(&model)?;
     let threads = settings.threads;
-    let mut loss = loss.clone();
+    let mut loss = loss.boxed();
     match &from {
         Some(state) => {
             if state.stage > settings.stages.len()
@@ -94,16 +97,17 @@ fn run<M: Field + Sync>(
             }
             if let Some(points) = &state.interior {
                 loss = loss
-                    .with_interior(points)
+                    .on_interior(points)
                     .map_err(|e| format!("the saved collocation points: {e}"))?;
             }
         }
         None if settings.balance == Some(Balance::KappaOptimal) => {
-            balance::scale_to_kappa_optimal(&mut loss, &model, threads);
+            balance::scale_to_kappa_optimal(loss.as_mut(), &model, threads);
         }
         None => {}
     }
-    let mut eval = Evaluator::new(&loss, threads).with_gram_on_device(settings.gram_on_device);
+    let mut eval =
+        Evaluator::new(loss.as_ref(), threads).with_gram_on_device(settings.gram_on_device);
     let mut reporter = Reporter {
         observer,
         settings,
@@ -151,10 +155,10 @@ fn run<M: Field + Sync>(
         let mut ended = None;
         for k in first..stage.steps() {
             if let Some(resample) = settings.resample.as_ref().filter(|r| r.due(step)) {
-                let n = loss.term_rows()[0];
-                let points = resample.draw(&loss, &model, n, step)?;
-                loss = loss.with_interior(&points)?;
-                eval = Evaluator::new(&loss, threads).with_gram_on_device(settings.gram_on_device);
+                let (redrawn, points) = loss.redrawn(&model, resample, step)?;
+                loss = redrawn;
+                eval = Evaluator::new(loss.as_ref(), threads)
+                    .with_gram_on_device(settings.gram_on_device);
                 interior = Some(points);
                 if first_order {
                     terms = stepper.start(&eval, &model);
@@ -163,9 +167,9 @@ fn run<M: Field + Sync>(
             if first_order {
                 let before = loss.weights();
                 if let Some(alpha) = settings.balance.as_ref().and_then(|b| b.grad_norm_due(k)) {
-                    balance::rebalance(&mut loss, &model, threads, alpha);
-                    eval =
-                        Evaluator::new(&loss, threads).with_gram_on_device(settings.gram_on_device);
+                    balance::rebalance(loss.as_mut(), &model, threads, alpha);
+                    eval = Evaluator::new(loss.as_ref(), threads)
+                        .with_gram_on_device(settings.gram_on_device);
                     terms = stepper.start(&eval, &model);
                 }
                 let steps_before = step;

@@ -20,6 +20,14 @@ fn reference_jacobian(loss: &PinnLoss, model: &Model) -> Vec<Vec<f64>> {
         .collect()
 }
 
+fn max_abs(v: &[f64]) -> f64 {
+    v.iter().fold(0.0, |m, x| m.max(x.abs()))
+}
+
+fn max_abs_diff(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).fold(0.0, |m, (x, y)| m.max((x - y).abs()))
+}
+
 fn check(pde: PdeConfig, model_cfg: ModelConfig) {
     let device = autodiff_device(Backend::Flex, Dtype::F64).unwrap();
     let problem = pde.problem().unwrap();
@@ -70,11 +78,7 @@ fn check(pde: PdeConfig, model_cfg: ModelConfig) {
         .iter()
         .map(|row| row.iter().zip(&v).map(|(a, b)| a * b).sum())
         .collect();
-    let jv_scale = dense_jv.iter().fold(0.0_f64, |m, x| m.max(x.abs()));
-    let jv_err = jv
-        .iter()
-        .zip(&dense_jv)
-        .fold(0.0_f64, |m, (a, b)| m.max((a - b).abs()));
+    let (jv_scale, jv_err) = (max_abs(&dense_jv), max_abs_diff(&jv, &dense_jv));
     println!("{pde}: max |J̃v − dense| = {jv_err:e} (max |J̃v| {jv_scale:e})");
     assert!(jv_err <= 1e-12 * jv_scale, "{jv_err:e}");
     let loss_value: f64 = loss.terms(&model).total().into_scalar();
@@ -87,11 +91,7 @@ fn check(pde: PdeConfig, model_cfg: ModelConfig) {
     let grad = params::flatten_grads(&model, &loss.terms(&model).total().backward());
     let twice_r: Vec<f64> = r.iter().map(|x| 2.0 * x).collect();
     let jtr = vjp(&loss, &model, &twice_r, 2);
-    let g_scale = grad.iter().fold(0.0_f64, |m, x| m.max(x.abs()));
-    let g_err = jtr
-        .iter()
-        .zip(&grad)
-        .fold(0.0_f64, |m, (a, b)| m.max((a - b).abs()));
+    let (g_scale, g_err) = (max_abs(&grad), max_abs_diff(&jtr, &grad));
     println!("{pde}: max |2J̃ᵀr̃ − ∇L| = {g_err:e} (max |∇L| {g_scale:e})");
     assert!(g_err <= 1e-12 * g_scale, "{g_err:e}");
 
@@ -101,11 +101,7 @@ fn check(pde: PdeConfig, model_cfg: ModelConfig) {
     let dense_av: Vec<f64> = (0..n)
         .map(|i| (0..n).map(|j| a[(i, j)] * v[j]).sum())
         .collect();
-    let av_scale = dense_av.iter().fold(0.0_f64, |m, x| m.max(x.abs()));
-    let av_err = av
-        .iter()
-        .zip(&dense_av)
-        .fold(0.0_f64, |m, (a, b)| m.max((a - b).abs()));
+    let (av_scale, av_err) = (max_abs(&dense_av), max_abs_diff(&av, &dense_av));
     println!("{pde}: max |J̃ᵀ(J̃v) − A v| = {av_err:e} (max |Av| {av_scale:e})");
     assert!(av_err <= 1e-11 * av_scale, "{av_err:e}");
 }
