@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use pinn_model::{Ansatz, Jet, JetMap, Periodic, Vanish};
+use pinn_model::{Ansatz, Jet, JetMap, OutputMap, Periodic, Vanish};
 
 use crate::condition::check_weight;
 use crate::{Condition, Constraint, Domain, Residual};
@@ -30,6 +30,9 @@ pub struct Problem {
     /// jets (`g̃_c = g` on every face a value condition on field `c` names; one column per
     /// field); hard constraints need it.
     pub lift: Option<JetMap>,
+    /// A user's output transform `u = T(x, N)` (DeepXDE's `apply_output_transform`): an
+    /// ansatz the library does not ship, under soft and hard constraints alike.
+    pub transform: Option<OutputMap>,
 }
 
 impl Problem {
@@ -44,12 +47,24 @@ impl Problem {
             conditions: Vec::new(),
             exact: None,
             lift: None,
+            transform: None,
         }
     }
 
     /// Set the lift `g̃` of the boundary data (see [`Problem::lift`]).
     pub fn with_lift(mut self, lift: impl Fn(&Jet) -> Jet + Send + Sync + 'static) -> Self {
         self.lift = Some(Arc::new(lift));
+        self
+    }
+
+    /// Set the output transform `T(x, N)`: the model is `u = T(x, N(x))` (inside the hard
+    /// constraints' `g̃ + d · (·)` when they are on). Conditions `T` satisfies by construction
+    /// can be left out of the problem.
+    pub fn with_output_transform(
+        mut self,
+        transform: impl Fn(&Jet, Jet) -> Jet + Send + Sync + 'static,
+    ) -> Self {
+        self.transform = Some(Arc::new(transform));
         self
     }
 

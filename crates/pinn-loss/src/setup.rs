@@ -124,6 +124,10 @@ impl Setup {
         } else {
             (Ansatz::none(problem.domain.dim()), problem.clone())
         };
+        let ansatz = match &problem.transform {
+            Some(t) => ansatz.with_transform(t.clone()),
+            None => ansatz,
+        };
         let model = self
             .model
             .init_constrained(ansatz, lo, hi, fields, self.seed, device, &symbol)?;

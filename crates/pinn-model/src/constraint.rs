@@ -25,6 +25,11 @@ use crate::{Coefficients, Dense, Field, Jet};
 /// A map on jets of the input coordinates (built from jet operations, so differentiable).
 pub type JetMap = Arc<dyn Fn(&Jet) -> Jet + Send + Sync>;
 
+/// A user's output transform `T(x, N)`: from the jet of the input coordinates and the jet of
+/// the network's output to the field the ansatz sees (DeepXDE's `apply_output_transform`),
+/// built from jet operations.
+pub type OutputMap = Arc<dyn Fn(&Jet, Jet) -> Jet + Send + Sync>;
+
 /// One factor of the distance function `d`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Vanish {
@@ -68,8 +73,9 @@ pub struct Periodic {
     pub period: f64,
 }
 
-/// The ansatz `u_c = g̃_c + d_c · N_c(φ(x))`; the default (no factors, no lift, no periodic
-/// axes) is `u = N(x)`.
+/// The ansatz `u_c = g̃_c + d_c · T(x, N(φ(x)))_c`; the default (no factors, no lift, no
+/// periodic axes, `T(x, N) = N`) is `u = N(x)`. A user's transform `T` sits inside the
+/// library's factors, so value conditions built in stay exact whatever `T` does.
 #[derive(Clone, Default)]
 pub struct Ansatz {
     dim: usize,
@@ -77,6 +83,7 @@ pub struct Ansatz {
     /// The factors of `d_c`, each tagged with its component `c`.
     vanish: Vec<(usize, Vanish)>,
     lift: Option<JetMap>,
+    transform: Option<OutputMap>,
 }
 
 impl std::fmt::Debug for Ansatz {
@@ -86,6 +93,7 @@ impl std::fmt::Debug for Ansatz {
             .field("periodic", &self.periodic)
             .field("vanish", &self.vanish)
             .field("lift", &self.lift.as_ref().map(|_| "g̃"))
+            .field("transform", &self.transform.as_ref().map(|_| "T"))
             .finish()
     }
 }
@@ -117,6 +125,12 @@ impl Ansatz {
         self
     }
 
+    /// Set the output transform `T` (see [`Ansatz`]).
+    pub fn with_transform(mut self, transform: OutputMap) -> Self {
+        self.transform = Some(transform);
+        self
+    }
+
     /// Set the lift `g̃` (`[N, m]`, one column per component).
     pub fn with_lift(mut self, lift: JetMap) -> Self {
         self.lift = Some(lift);
@@ -130,7 +144,10 @@ impl Ansatz {
 
     /// Whether this is `u = N(x)`.
     pub fn is_identity(&self) -> bool {
-        self.periodic.is_empty() && self.vanish.is_empty() && self.lift.is_none()
+        self.periodic.is_empty()
+            && self.vanish.is_empty()
+            && self.lift.is_none()
+            && self.transform.is_none()
     }
 
     /// Columns of `φ(x)`, the network's input: `d` plus one per periodic axis (which becomes
@@ -196,8 +213,12 @@ impl Ansatz {
             .reduce(|a, b| a * b)
     }
 
-    /// `u_c = g̃_c + d_c · n_c` from the input jet `x` and the network's output `n`.
+    /// `u_c = g̃_c + d_c · T(x, n)_c` from the input jet `x` and the network's output `n`.
     pub fn combine(&self, x: &Jet, n: Jet) -> Jet {
+        let n = match &self.transform {
+            Some(t) => t(x, n),
+            None => n,
+        };
         let m = n.value().dims()[1];
         let u = if m == 1 {
             match self.distance(x, 0) {

@@ -30,7 +30,7 @@ pub mod params;
 
 pub use activation::Activation;
 pub use coefficients::{Coefficient, Coefficients};
-pub use constraint::{Ansatz, Constrained, JetMap, Periodic, Vanish};
+pub use constraint::{Ansatz, Constrained, JetMap, OutputMap, Periodic, Vanish};
 pub use dense::Dense;
 #[doc(hidden)]
 pub use dense::Probe;

@@ -130,3 +130,48 @@ fn gauss_newton_adam_and_the_spectrum_run_on_a_user_loss() {
     println!("κ(A) = {:.3e}", report.spectrum.kappa);
     assert!(report.spectrum.kappa.is_finite() && report.spectrum.kappa > 1.0);
 }
+
+#[test]
+fn an_output_transform_is_the_users_ansatz() {
+    // −u'' = π² sin πx with u(0) = u(1) = 0 built in by the user's transform u = x(1 − x)·N:
+    // the problem keeps no condition at all.
+    let device = autodiff_device(Backend::Flex, Dtype::F64).unwrap();
+    let mut problem = pinn_loss::pde::PdeConfig::Poisson1d {}
+        .problem()
+        .unwrap()
+        .with_output_transform(|x, n| {
+            let x = x.clone().narrow(0, 1);
+            x.clone() * x.scale(-1.0).add_scalar(1.0) * n
+        });
+    problem.conditions.clear();
+    let Trainable {
+        loss, model, l2, ..
+    } = Setup::new(problem)
+        .points(PointsConfig {
+            interior: 64,
+            boundary: 2,
+            sampler: Sampler::Grid,
+        })
+        .model(ModelConfig {
+            width: 10,
+            depth: 2,
+            ..ModelConfig::default()
+        })
+        .build(&device)
+        .unwrap();
+    assert_eq!(loss.term_names(), ["residual"]);
+    let settings = TrainSettings::new(vec![Stage::gauss_newton(40)]);
+    let out = train(model, &loss, &settings, l2.as_ref(), &mut ()).unwrap();
+    let ends = out
+        .model
+        .forward(points_tensor(&[vec![0.0], vec![1.0]], 1, &device))
+        .into_data_as::<f64>()
+        .iter::<f64>()
+        .fold(0.0_f64, |m, v| m.max(v.abs()));
+    println!(
+        "transform x(1 − x)·N: rel. L2 {:.2e}, |u| at the ends {ends:e}",
+        out.rel_l2.unwrap()
+    );
+    assert!(out.rel_l2.unwrap() <= 1e-5);
+    assert!(ends <= 1e-15, "{ends:e}");
+}

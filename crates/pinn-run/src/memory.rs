@@ -2,7 +2,8 @@
 //! that a run that cannot fit is refused with the term that dominates and a setting that fits.
 //! Sizes are computed in `f64`: no integer overflow, however large the numbers in a config.
 //!
-//! The terms (bytes; `b` bytes per float of the run's dtype, `N` collocation rows, `S` jet
+//! The terms (bytes; `b` bytes per float of the run's dtype, `N` residual rows — `k` per
+//! interior point for a system of `k` equations, one per boundary point —, `S` jet
 //! streams `1 + d_tracked + #second-order`, `w` the widest layer, `L` its layers, `n` the
 //! parameters):
 //! - activations: `6 · N · S · w · L · b` (each layer keeps the jet of its pre-activation, the
@@ -106,13 +107,18 @@ pub fn estimate(config: &Config, budget: f64) -> Result<MemoryEstimate, String> 
         }
         Some(FeaturesConfig::Random { count, .. }) => 2.0 * *count as f64,
     };
+    // A system: `m` outputs (one per field), `k` residual rows per interior point.
+    let (m_out, k_eq) = config.pde.problem().map_or((1.0, 1.0), |p| {
+        let r = &p.residual;
+        (r.fields().len() as f64, r.equations().len() as f64)
+    });
     let n_params = if depth == 0.0 {
-        features + 1.0
+        (features + 1.0) * m_out
     } else {
-        features * width + width + (depth - 1.0) * (width * width + width) + width + 1.0
+        features * width + width + (depth - 1.0) * (width * width + width) + (width + 1.0) * m_out
     };
     let faces = 2.0 * d + 2.0;
-    let rows = config.points.interior as f64 + config.points.boundary as f64 * faces;
+    let rows = k_eq * config.points.interior as f64 + config.points.boundary as f64 * faces;
     let widest = width.max(features);
     let per_row = 6.0 * streams * widest * (depth + 1.0) * b;
     let features_fix = match &m.features {
