@@ -9,8 +9,8 @@ use std::sync::{Arc, OnceLock};
 use burn::Tensor;
 use burn::tensor::Device;
 use pinn_loss::pde::{
-    Advection, Burgers, Diffusion, Heat, Helmholtz, Kovasznay, Poisson, PoissonNd, Wave,
-    poisson1d_neumann, poisson1d_robin,
+    Advection, Burgers, Diffusion, Heat, Helmholtz, Kovasznay, Poisson, PoissonNd, TaylorGreen,
+    Wave, poisson1d_neumann, poisson1d_robin,
 };
 use pinn_loss::{PinnLoss, PointsConfig, Problem, Sampler, points_tensor, sampling};
 use pinn_model::backend::{Backend, Dtype, autodiff_device};
@@ -119,6 +119,26 @@ fn navier_stokes_residual_vanishes_on_the_kovasznay_flow() {
             assert!((a - b).abs() < 1e-14, "{a} vs {b}");
         }
     }
+}
+
+#[test]
+fn unsteady_navier_stokes_residual_vanishes_on_the_taylor_green_vortex() {
+    let flow = TaylorGreen {
+        nu: 0.1,
+        t_end: 1.0,
+    };
+    let p = flow.problem("taylor_green");
+    let e = residual_of_exact(&p, |x| {
+        let decay = |k: f64| coord(x, 2).scale(-k * flow.nu).exp();
+        let (cx, sx) = (coord(x, 0).cos(), coord(x, 0).sin());
+        let (cy, sy) = (coord(x, 1).cos(), coord(x, 1).sin());
+        let u = cx.clone().mul(sy).mul(decay(2.0)).scale(-1.0);
+        let v = sx.mul(cy).mul(decay(2.0));
+        let cos2 = |i| coord(x, i).scale(2.0).cos();
+        let pressure = cos2(0).add(cos2(1)).mul(decay(4.0)).scale(-0.25);
+        Jet::cat(vec![u, v, pressure])
+    });
+    assert!(e < 1e-12, "Taylor–Green: {e:e}");
 }
 
 #[test]

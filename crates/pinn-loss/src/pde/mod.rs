@@ -17,7 +17,7 @@ pub use diffusion::Diffusion;
 pub use flux::{neumann as poisson1d_neumann, robin as poisson1d_robin};
 pub use heat::{Heat, HeatInverse};
 pub use helmholtz::Helmholtz;
-pub use navier_stokes::{Kovasznay, LidDriven, NavierStokes};
+pub use navier_stokes::{Kovasznay, LidDriven, NavierStokes, TaylorGreen, UnsteadyNavierStokes};
 pub use poisson::Poisson;
 pub use poisson_nd::PoissonNd;
 pub use wave::Wave;
@@ -88,6 +88,15 @@ pub enum PdeConfig {
         /// The Reynolds number.
         #[serde(default = "twenty")]
         re: f64,
+    },
+    /// The Taylor–Green vortex: unsteady Navier–Stokes in `(u, v, p)` on `[0, 2π]² × [0, t_end]`.
+    TaylorGreen {
+        /// The kinematic viscosity.
+        #[serde(default = "default_nu")]
+        nu: f64,
+        /// The final time.
+        #[serde(default = "one")]
+        t_end: f64,
     },
     /// PINNacle's NS2d-C: the lid-driven cavity at `ν = 1/100`, lid `u = 4x(1 − x)`.
     LidDriven {},
@@ -204,6 +213,11 @@ impl PdeConfig {
                 // set of collocation points resolves.
                 within("nu", nu, 1e-3, 1.0, "nu = 0.0031830988618379067")?;
                 Burgers { nu }.problem("burgers1d")
+            }
+            Self::TaylorGreen { nu, t_end } => {
+                within("nu", nu, 1e-3, 10.0, "nu = 0.1")?;
+                within("t_end", t_end, 1e-3, 100.0, "t_end = 1")?;
+                TaylorGreen { nu, t_end }.problem("taylor_green")
             }
             Self::LidDriven {} => LidDriven { nu: 0.01 }.problem("lid_driven"),
             Self::Kovasznay { re } => {

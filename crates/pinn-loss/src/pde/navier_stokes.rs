@@ -31,32 +31,87 @@ impl Residual for NavierStokes {
     }
 
     fn operator(&self, _x: &Tensor<2>, w: &Jet) -> Tensor<2> {
-        let field = |c| w.clone().narrow(c, 1);
-        let (u, v, p) = (field(0), field(1), field(2));
-        let (uv, vv) = (u.value().clone(), v.value().clone());
-        let momentum = |q: &Jet, dp: Tensor<2>| {
-            uv.clone() * q.first_dense(0) + vv.clone() * q.first_dense(1) + dp
-                - q.second_dense(0).mul_scalar(self.nu)
-        };
-        let momentum_x = momentum(&u, p.first_dense(0));
-        let momentum_y = momentum(&v, p.first_dense(1));
-        let continuity = u.first_dense(0) + v.first_dense(1);
-        Tensor::cat(vec![momentum_x, momentum_y, continuity], 1)
+        flow_residual(w, self.nu, None)
     }
 
     fn fields(&self) -> Vec<String> {
-        ["u", "v", "p"].map(String::from).to_vec()
+        flow_fields()
     }
 
     fn equations(&self) -> Vec<String> {
-        ["momentum_x", "momentum_y", "continuity"]
-            .map(String::from)
-            .to_vec()
+        flow_equations()
     }
 
     fn sources(&self, _x: &[f64]) -> Vec<f64> {
         vec![0.0; 3]
     }
+}
+
+/// Unsteady incompressible Navier–Stokes in `(x, y, t)`: the momentum equations gain
+/// `u_t`, `v_t`:
+///
+/// ```text
+/// momentum_x:  u_t + u u_x + v u_y + p_x − ν Δu,   momentum_y: the same for v,
+/// continuity:  u_x + v_y
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct UnsteadyNavierStokes {
+    /// The kinematic viscosity `ν`.
+    pub nu: f64,
+}
+
+impl Residual for UnsteadyNavierStokes {
+    fn spec(&self) -> JetSpec {
+        JetSpec::gradient(3).with_second(SecondOrder::laplacian(2))
+    }
+
+    fn operator(&self, _x: &Tensor<2>, w: &Jet) -> Tensor<2> {
+        flow_residual(w, self.nu, Some(2))
+    }
+
+    fn fields(&self) -> Vec<String> {
+        flow_fields()
+    }
+
+    fn equations(&self) -> Vec<String> {
+        flow_equations()
+    }
+
+    fn sources(&self, _x: &[f64]) -> Vec<f64> {
+        vec![0.0; 3]
+    }
+}
+
+/// `u, v, p`.
+fn flow_fields() -> Vec<String> {
+    ["u", "v", "p"].map(String::from).to_vec()
+}
+
+/// `momentum_x, momentum_y, continuity`.
+fn flow_equations() -> Vec<String> {
+    ["momentum_x", "momentum_y", "continuity"]
+        .map(String::from)
+        .to_vec()
+}
+
+/// The three residuals from the jet of `(u, v, p)` (second-order stream 0: the spatial
+/// Laplacian), with the time derivatives `∂_time` when the flow is unsteady.
+fn flow_residual(w: &Jet, nu: f64, time: Option<usize>) -> Tensor<2> {
+    let field = |c| w.clone().narrow(c, 1);
+    let (u, v, p) = (field(0), field(1), field(2));
+    let (uv, vv) = (u.value().clone(), v.value().clone());
+    let momentum = |q: &Jet, dp: Tensor<2>| {
+        let steady = uv.clone() * q.first_dense(0) + vv.clone() * q.first_dense(1) + dp
+            - q.second_dense(0).mul_scalar(nu);
+        match time {
+            Some(t) => q.first_dense(t) + steady,
+            None => steady,
+        }
+    };
+    let momentum_x = momentum(&u, p.first_dense(0));
+    let momentum_y = momentum(&v, p.first_dense(1));
+    let continuity = u.first_dense(0) + v.first_dense(1);
+    Tensor::cat(vec![momentum_x, momentum_y, continuity], 1)
 }
 
 /// The Kovasznay flow at Reynolds number `Re`, `λ = Re/2 − √(Re²/4 + 4π²)`:
@@ -155,5 +210,53 @@ impl LidDriven {
                 let zero = y.scale(0.0);
                 Jet::cat(vec![u, zero.clone(), zero])
             })
+    }
+}
+
+/// The Taylor–Green vortex on `[0, 2π]² × [0, T]`, an exact unsteady solution:
+///
+/// ```text
+/// u = −cos x sin y e^{−2νt},   v = sin x cos y e^{−2νt},   p = −¼ (cos 2x + cos 2y) e^{−4νt}
+/// ```
+///
+/// The velocity is given on the walls and at `t = 0`, the pressure along the corner line
+/// `x = y = 0` (it is fixed up to a constant otherwise).
+#[derive(Clone, Copy, Debug)]
+pub struct TaylorGreen {
+    /// The kinematic viscosity.
+    pub nu: f64,
+    /// The final time.
+    pub t_end: f64,
+}
+
+impl TaylorGreen {
+    /// `(u, v, p)` at `(x, y, t)`.
+    pub fn exact(&self, x: &[f64]) -> [f64; 3] {
+        let (sx, cx) = x[0].sin_cos();
+        let (sy, cy) = x[1].sin_cos();
+        let e = (-2.0 * self.nu * x[2]).exp();
+        let p = -0.25 * ((2.0 * x[0]).cos() + (2.0 * x[1]).cos()) * e * e;
+        [-cx * sy * e, sx * cy * e, p]
+    }
+
+    /// The problem, with 33 pressure values along `x = y = 0`.
+    pub fn problem(self, name: &str) -> Problem {
+        let two_pi = 2.0 * PI;
+        let space = Domain::rectangle((0.0, two_pi), (0.0, two_pi));
+        let domain = Domain::space_time(&space, 0.0, self.t_end);
+        let walls = domain.spatial_faces();
+        let initial = vec![domain.initial_face().expect("space-time domain")];
+        let data = |c: usize| Arc::new(move |x: &[f64]| self.exact(x)[c]);
+        let line: Vec<Vec<f64>> = (0..33)
+            .map(|k| vec![0.0, 0.0, self.t_end * k as f64 / 32.0])
+            .collect();
+        let pressure = line.iter().map(|x| self.exact(x)[2]).collect();
+        Problem::new(name, UnsteadyNavierStokes { nu: self.nu }, domain)
+            .with_condition(Condition::value("u_walls", walls.clone(), data(0)).on_field("u"))
+            .with_condition(Condition::value("v_walls", walls, data(1)).on_field("v"))
+            .with_condition(Condition::value("u_initial", initial.clone(), data(0)).on_field("u"))
+            .with_condition(Condition::value("v_initial", initial, data(1)).on_field("v"))
+            .with_condition(Condition::points("p_line", line, pressure).on_field("p"))
+            .with_exact_fields(move |x| self.exact(x).to_vec())
     }
 }
