@@ -77,14 +77,9 @@ impl<M: Field + Sync + 'static> ResidualRows<M> for WithMean {
     }
 }
 
-fn setup() -> (WithMean, Trainable) {
-    let device = autodiff_device(Backend::Flex, Dtype::F64).unwrap();
-    let domain = Domain::interval(0.0, 1.0);
-    let ends = domain.spatial_faces();
-    let problem = Problem::new("neumann_only", Cosine, domain)
-        .with_condition(Condition::neumann("flux", ends, Arc::new(|_| 0.0)))
-        .with_exact(|x| (PI * x[0]).cos());
-    let trainable = Setup::new(problem)
+/// `problem` on 64 grid points with a 1→10×2→1 tanh MLP.
+fn small(problem: Problem, device: &burn::tensor::Device) -> Trainable {
+    Setup::new(problem)
         .points(PointsConfig {
             interior: 64,
             boundary: 2,
@@ -95,8 +90,18 @@ fn setup() -> (WithMean, Trainable) {
             depth: 2,
             ..ModelConfig::default()
         })
-        .build(&device)
-        .unwrap();
+        .build(device)
+        .unwrap()
+}
+
+fn setup() -> (WithMean, Trainable) {
+    let device = autodiff_device(Backend::Flex, Dtype::F64).unwrap();
+    let domain = Domain::interval(0.0, 1.0);
+    let ends = domain.spatial_faces();
+    let problem = Problem::new("neumann_only", Cosine, domain)
+        .with_condition(Condition::neumann("flux", ends, Arc::new(|_| 0.0)))
+        .with_exact(|x| (PI * x[0]).cos());
+    let trainable = small(problem, &device);
     let grid: Vec<Vec<f64>> = (0..200).map(|j| vec![(j as f64 + 0.5) / 200.0]).collect();
     let loss = WithMean {
         inner: trainable.loss.clone(),
@@ -146,19 +151,7 @@ fn an_output_transform_is_the_users_ansatz() {
     problem.conditions.clear();
     let Trainable {
         loss, model, l2, ..
-    } = Setup::new(problem)
-        .points(PointsConfig {
-            interior: 64,
-            boundary: 2,
-            sampler: Sampler::Grid,
-        })
-        .model(ModelConfig {
-            width: 10,
-            depth: 2,
-            ..ModelConfig::default()
-        })
-        .build(&device)
-        .unwrap();
+    } = small(problem, &device);
     assert_eq!(loss.term_names(), ["residual"]);
     let settings = TrainSettings::new(vec![Stage::gauss_newton(40)]);
     let out = train(model, &loss, &settings, l2.as_ref(), &mut ()).unwrap();

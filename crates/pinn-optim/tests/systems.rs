@@ -75,7 +75,7 @@ fn gauss_newton_trains_navier_stokes_to_the_kovasznay_flow() {
 fn flow_with(condition: Condition) -> Problem {
     Problem::new(
         "flow",
-        NavierStokes { nu: 0.01 },
+        NavierStokes::steady(0.01),
         Domain::rectangle((0.0, 1.0), (0.0, 1.0)),
     )
     .with_condition(condition)

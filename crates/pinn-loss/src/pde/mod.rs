@@ -17,7 +17,7 @@ pub use diffusion::Diffusion;
 pub use flux::{neumann as poisson1d_neumann, robin as poisson1d_robin};
 pub use heat::{Heat, HeatInverse};
 pub use helmholtz::Helmholtz;
-pub use navier_stokes::{Kovasznay, LidDriven, NavierStokes, TaylorGreen, UnsteadyNavierStokes};
+pub use navier_stokes::{Kovasznay, LidDriven, NavierStokes, TaylorGreen};
 pub use poisson::Poisson;
 pub use poisson_nd::PoissonNd;
 pub use wave::Wave;

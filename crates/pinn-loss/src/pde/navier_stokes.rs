@@ -1,6 +1,7 @@
-//! Steady incompressible Navier–Stokes in 2D, a system of three equations in three fields
-//! `(u, v, p)`: the Kovasznay flow, an exact solution (Kovasznay, *Proc. Camb. Phil. Soc.* 44,
-//! 1948), and PINNacle's lid-driven cavity (NS2d-C, Hao et al., NeurIPS 2024).
+//! Incompressible Navier–Stokes in 2D, a system of three equations in three fields `(u, v, p)`:
+//! the Kovasznay flow, an exact steady solution (Kovasznay, *Proc. Camb. Phil. Soc.* 44, 1948),
+//! PINNacle's lid-driven cavity (NS2d-C, Hao et al., NeurIPS 2024), and the Taylor–Green
+//! vortex, an exact unsteady one.
 
 use std::f64::consts::PI;
 use std::sync::Arc;
@@ -11,87 +12,60 @@ use pinn_model::{Jet, JetSpec, SecondOrder};
 use crate::lift::{hold, transfinite};
 use crate::{Condition, Domain, Problem, Residual};
 
-/// `(u·∇)u + ∇p − ν Δu = 0`, `∇·u = 0` for the velocity `(u, v)` and the pressure `p`
-/// (density 1):
+/// Incompressible Navier–Stokes for the velocity `(u, v)` and the pressure `p` (density 1),
+/// steady in `(x, y)` or unsteady in `(x, y, t)`:
 ///
 /// ```text
-/// momentum_x:  u u_x + v u_y + p_x − ν (u_xx + u_yy)
-/// momentum_y:  u v_x + v v_y + p_y − ν (v_xx + v_yy)
+/// momentum_x:  [u_t +] u u_x + v u_y + p_x − ν (u_xx + u_yy)
+/// momentum_y:  [v_t +] u v_x + v v_y + p_y − ν (v_xx + v_yy)
 /// continuity:  u_x + v_y
 /// ```
 #[derive(Clone, Copy, Debug)]
 pub struct NavierStokes {
     /// The kinematic viscosity `ν = 1/Re`.
     pub nu: f64,
+    /// Whether the flow is unsteady (a third coordinate, time).
+    pub unsteady: bool,
+}
+
+impl NavierStokes {
+    /// The steady equations in `(x, y)`.
+    pub fn steady(nu: f64) -> Self {
+        Self {
+            nu,
+            unsteady: false,
+        }
+    }
+
+    /// The unsteady equations in `(x, y, t)`.
+    pub fn unsteady(nu: f64) -> Self {
+        Self { nu, unsteady: true }
+    }
 }
 
 impl Residual for NavierStokes {
     fn spec(&self) -> JetSpec {
-        JetSpec::gradient(2).with_second(SecondOrder::laplacian(2))
+        let d = if self.unsteady { 3 } else { 2 };
+        JetSpec::gradient(d).with_second(SecondOrder::laplacian(2))
     }
 
     fn operator(&self, _x: &Tensor<2>, w: &Jet) -> Tensor<2> {
-        flow_residual(w, self.nu, None)
+        flow_residual(w, self.nu, self.unsteady.then_some(2))
     }
 
     fn fields(&self) -> Vec<String> {
-        flow_fields()
+        ["u", "v", "p"].map(String::from).to_vec()
     }
 
     fn equations(&self) -> Vec<String> {
-        flow_equations()
+        ["momentum_x", "momentum_y", "continuity"]
+            .map(String::from)
+            .to_vec()
     }
 
     fn sources(&self, _x: &[f64]) -> Vec<f64> {
         vec![0.0; 3]
     }
-}
-
-/// Unsteady incompressible Navier–Stokes in `(x, y, t)`: the momentum equations gain
-/// `u_t`, `v_t`:
-///
-/// ```text
-/// momentum_x:  u_t + u u_x + v u_y + p_x − ν Δu,   momentum_y: the same for v,
-/// continuity:  u_x + v_y
-/// ```
-#[derive(Clone, Copy, Debug)]
-pub struct UnsteadyNavierStokes {
-    /// The kinematic viscosity `ν`.
-    pub nu: f64,
-}
-
-impl Residual for UnsteadyNavierStokes {
-    fn spec(&self) -> JetSpec {
-        JetSpec::gradient(3).with_second(SecondOrder::laplacian(2))
-    }
-
-    fn operator(&self, _x: &Tensor<2>, w: &Jet) -> Tensor<2> {
-        flow_residual(w, self.nu, Some(2))
-    }
-
-    fn fields(&self) -> Vec<String> {
-        flow_fields()
-    }
-
-    fn equations(&self) -> Vec<String> {
-        flow_equations()
-    }
-
-    fn sources(&self, _x: &[f64]) -> Vec<f64> {
-        vec![0.0; 3]
-    }
-}
-
-/// `u, v, p`.
-fn flow_fields() -> Vec<String> {
-    ["u", "v", "p"].map(String::from).to_vec()
-}
-
-/// `momentum_x, momentum_y, continuity`.
-fn flow_equations() -> Vec<String> {
-    ["momentum_x", "momentum_y", "continuity"]
-        .map(String::from)
-        .to_vec()
 }
 
 /// The three residuals from the jet of `(u, v, p)` (second-order stream 0: the spatial
@@ -162,7 +136,7 @@ impl Kovasznay {
             upper: true,
         }];
         let data = |c: usize| Arc::new(move |x: &[f64]| self.exact(x)[c]);
-        Problem::new(name, NavierStokes { nu: 1.0 / self.re }, domain)
+        Problem::new(name, NavierStokes::steady(1.0 / self.re), domain)
             .with_condition(Condition::value("u_walls", walls.clone(), data(0)).on_field("u"))
             .with_condition(Condition::value("v_walls", walls, data(1)).on_field("v"))
             .with_condition(Condition::value("p_outlet", outlet, data(2)).on_field("p"))
@@ -193,7 +167,7 @@ impl LidDriven {
         let lid = vec![face(1, true)];
         let no_slip = vec![face(0, false), face(0, true), face(1, false)];
         let zero = Arc::new(|_: &[f64]| 0.0);
-        Problem::new(name, NavierStokes { nu: self.nu }, domain.clone())
+        Problem::new(name, NavierStokes::steady(self.nu), domain.clone())
             .with_condition(
                 Condition::value("u_lid", lid, Arc::new(|x| 4.0 * x[0] * (1.0 - x[0])))
                     .on_field("u"),
@@ -251,7 +225,7 @@ impl TaylorGreen {
             .map(|k| vec![0.0, 0.0, self.t_end * k as f64 / 32.0])
             .collect();
         let pressure = line.iter().map(|x| self.exact(x)[2]).collect();
-        Problem::new(name, UnsteadyNavierStokes { nu: self.nu }, domain)
+        Problem::new(name, NavierStokes::unsteady(self.nu), domain)
             .with_condition(Condition::value("u_walls", walls.clone(), data(0)).on_field("u"))
             .with_condition(Condition::value("v_walls", walls, data(1)).on_field("v"))
             .with_condition(Condition::value("u_initial", initial.clone(), data(0)).on_field("u"))
