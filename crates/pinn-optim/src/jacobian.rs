@@ -11,7 +11,7 @@
 //! - `J̃ᵀw`: one backward pass of `Σ_i w_i r̃_i`.
 //!
 //! Models whose parameters are not all in [`Dense`] layers fall back to one backward pass per
-//! row for `J̃`. Rows are processed in chunks spread over threads ([`crate::parallel`]).
+//! row for `J̃`. Rows are processed in chunks spread over threads (`crate::parallel`).
 
 use burn::Tensor;
 use burn::tensor::TensorData;
