@@ -137,12 +137,22 @@ pub fn term_gradient_norms<M: Field + Sync>(
     threads: usize,
 ) -> Vec<f64> {
     let r = residual_vector(loss, model, threads);
+    norms_at(loss, model, &r, threads)
+}
+
+/// [`term_gradient_norms`] given `r̃` at `model`.
+fn norms_at<M: Field + Sync>(
+    loss: &dyn ResidualRows<M>,
+    model: &M,
+    r: &[f64],
+    threads: usize,
+) -> Vec<f64> {
     let mut start = 0;
     loss.term_rows()
         .into_iter()
         .map(|rows| {
             start += rows;
-            gradient_norm(loss, model, &r, start - rows..start, threads)
+            gradient_norm(loss, model, r, start - rows..start, threads)
         })
         .collect()
 }
@@ -170,7 +180,8 @@ pub fn rebalance<M: Field + Sync>(
     alpha: f64,
 ) -> Vec<(String, f64)> {
     let names = loss.term_names();
-    let norms = term_gradient_norms(loss, model, threads);
+    let r = residual_vector(loss, model, threads);
+    let norms = norms_at(loss, model, &r, threads);
     let norm_of = |term: &str| {
         names
             .iter()
@@ -184,7 +195,6 @@ pub fn rebalance<M: Field + Sync>(
         norms[0]
     } else {
         let rows = loss.term_rows()[..equations].iter().sum();
-        let r = residual_vector(loss, model, threads);
         gradient_norm(loss, model, &r, 0..rows, threads)
     };
     for (name, weight) in loss.weights() {

@@ -16,7 +16,8 @@
 //! `μ ← μ·max(1/3, 1 − (2ρ − 1)³)` on success and `μ ← νμ, ν ← 2ν` on failure).
 
 use crate::ResidualRows;
-use faer::{Mat, Side, linalg::solvers::Solve};
+use faer::linalg::solvers::{Llt, Solve};
+use faer::{Mat, Side};
 use pinn_model::{Field, params};
 use serde::{Deserialize, Serialize};
 
@@ -199,11 +200,7 @@ impl GaussNewtonSystem for DenseSystem {
     }
     fn solve(&mut self, mu: f64) -> Option<Vec<f64>> {
         let n = self.g.len();
-        let mut damped = self.a.clone();
-        for i in 0..n {
-            damped[(i, i)] += mu;
-        }
-        let llt = damped.llt(Side::Lower).ok()?;
+        let llt = damped_cholesky(&self.a, mu)?;
         let mut x = Mat::from_fn(n, 1, |i, _| -self.g[i]);
         llt.solve_in_place(x.as_mut());
         Some((0..n).map(|i| x[(i, 0)]).collect())
@@ -214,6 +211,16 @@ impl GaussNewtonSystem for DenseSystem {
             .map(|i| d[i] * (0..n).map(|j| self.a[(i, j)] * d[j]).sum::<f64>())
             .sum()
     }
+}
+
+/// The Cholesky factor of `S + μI` for a symmetric `S`; `None` when it is not positive
+/// definite.
+fn damped_cholesky(s: &Mat<f64>, mu: f64) -> Option<Llt<f64>> {
+    let mut damped = s.clone();
+    for i in 0..s.nrows() {
+        damped[(i, i)] += mu;
+    }
+    damped.llt(Side::Lower).ok()
 }
 
 /// The system in row space, for fewer rows than parameters (`m < n`). With `J = J̃` (`m × n`)
@@ -254,11 +261,7 @@ impl GaussNewtonSystem for RowSpaceSystem {
     }
     fn solve(&mut self, mu: f64) -> Option<Vec<f64>> {
         let m = self.r.len();
-        let mut damped = self.k.clone();
-        for i in 0..m {
-            damped[(i, i)] += mu;
-        }
-        let llt = damped.llt(Side::Lower).ok()?;
+        let llt = damped_cholesky(&self.k, mu)?;
         let mut y = Mat::from_fn(m, 1, |i, _| self.r[i]);
         llt.solve_in_place(y.as_mut());
         let d = self.j.transpose() * y.col(0);
