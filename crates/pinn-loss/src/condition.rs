@@ -7,22 +7,44 @@ use crate::domain::Face;
 /// Boundary data `g(x)`.
 pub type BoundaryData = Arc<dyn Fn(&[f64]) -> f64 + Send + Sync>;
 
+/// Where on the boundary a condition holds.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Boundary {
+    /// Faces of a box domain, or the initial face `t = t₀` of any space-time domain.
+    Faces(Vec<Face>),
+    /// Named boundary parts of a region ([`crate::geometry::Region::named`]).
+    Parts(Vec<String>),
+}
+
+impl Boundary {
+    /// The boundary part named `name`.
+    pub fn part(name: &str) -> Self {
+        Self::Parts(vec![name.into()])
+    }
+}
+
+impl From<Vec<Face>> for Boundary {
+    fn from(faces: Vec<Face>) -> Self {
+        Self::Faces(faces)
+    }
+}
+
 /// What a condition constrains.
 #[derive(Clone)]
 pub enum Constraint {
-    /// `u = g` on the given faces (Dirichlet data, or Cauchy data on `t = t0`).
+    /// `u = g` on the given faces or parts (Dirichlet data, or Cauchy data on `t = t0`).
     Value {
-        /// The faces.
-        faces: Vec<Face>,
+        /// Where.
+        on: Boundary,
         /// The data `g`.
         g: BoundaryData,
     },
-    /// `α u + β ∂u/∂n = g` on the given faces, `n` the outward unit normal: Neumann data
-    /// (`α = 0, β = 1`) or Robin data. Always a loss term, also under hard constraints (the
-    /// ansatz builds in value and periodic conditions only).
+    /// `α u + β ∂u/∂n = g` on the given faces or parts, `n` the outward unit normal: Neumann
+    /// data (`α = 0, β = 1`) or Robin data. Always a loss term, also under hard constraints
+    /// (the ansatz builds in value and periodic conditions only).
     Robin {
-        /// The faces.
-        faces: Vec<Face>,
+        /// Where.
+        on: Boundary,
         /// The coefficient `α` of `u`.
         alpha: f64,
         /// The coefficient `β` of `∂u/∂n`.
@@ -60,27 +82,33 @@ pub struct Condition {
 }
 
 impl Condition {
-    /// `u = g` on `faces`, weight 1.
-    pub fn value(name: &str, faces: Vec<Face>, g: BoundaryData) -> Self {
+    /// `u = g` on `on` (faces or parts), weight 1.
+    pub fn value(name: &str, on: impl Into<Boundary>, g: BoundaryData) -> Self {
         Self {
             name: name.into(),
-            constraint: Constraint::Value { faces, g },
+            constraint: Constraint::Value { on: on.into(), g },
             weight: 1.0,
             field: None,
         }
     }
 
-    /// `∂u/∂n = g` on `faces` (Neumann), weight 1.
-    pub fn neumann(name: &str, faces: Vec<Face>, g: BoundaryData) -> Self {
-        Self::robin(name, faces, 0.0, 1.0, g)
+    /// `∂u/∂n = g` on `on` (Neumann), weight 1.
+    pub fn neumann(name: &str, on: impl Into<Boundary>, g: BoundaryData) -> Self {
+        Self::robin(name, on, 0.0, 1.0, g)
     }
 
-    /// `α u + β ∂u/∂n = g` on `faces` (Robin), weight 1.
-    pub fn robin(name: &str, faces: Vec<Face>, alpha: f64, beta: f64, g: BoundaryData) -> Self {
+    /// `α u + β ∂u/∂n = g` on `on` (Robin), weight 1.
+    pub fn robin(
+        name: &str,
+        on: impl Into<Boundary>,
+        alpha: f64,
+        beta: f64,
+        g: BoundaryData,
+    ) -> Self {
         Self {
             name: name.into(),
             constraint: Constraint::Robin {
-                faces,
+                on: on.into(),
                 alpha,
                 beta,
                 g,

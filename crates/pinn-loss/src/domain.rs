@@ -1,5 +1,8 @@
-//! Domains: intervals, rectangles, boxes and space-time products, all axis-aligned boxes
-//! `Π [lo_i, hi_i]` with named coordinates.
+//! Domains: axis-aligned boxes `Π [lo_i, hi_i]` with named coordinates, regions built by
+//! constructive solid geometry ([`Region`]) inside their bounding box, and their products
+//! with a time interval.
+
+use crate::geometry::Region;
 
 /// One face of a box: coordinate `axis` fixed at its lower or upper end.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -10,13 +13,15 @@ pub struct Face {
     pub upper: bool,
 }
 
-/// An axis-aligned box `Π [lo_i, hi_i]`; a space-time domain names one axis as time.
+/// An axis-aligned box `Π [lo_i, hi_i]`, or a region inside it (its spatial coordinates);
+/// a space-time domain names one axis, the last, as time.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Domain {
     names: Vec<String>,
     lo: Vec<f64>,
     hi: Vec<f64>,
     time: Option<usize>,
+    region: Option<Region>,
 }
 
 impl Domain {
@@ -46,7 +51,34 @@ impl Domain {
             lo: lo.to_vec(),
             hi: hi.to_vec(),
             time: None,
+            region: None,
         }
+    }
+
+    /// The region `Ω` in coordinates `x`, `y`, `z` (`x1 … xd` beyond three), inside its
+    /// bounding box. The error names the primitive at fault ([`Region::check`]).
+    pub fn from_region(region: Region) -> Result<Self, String> {
+        region.check()?;
+        let (lo, hi) = region.bounds();
+        if lo.iter().zip(&hi).any(|(a, b)| a >= b) {
+            return Err(
+                "the region is empty (an intersection of primitives that do not overlap); \
+                 check the geometry"
+                    .into(),
+            );
+        }
+        let d = region.dim();
+        let names: Vec<String> = match d {
+            1..=3 => ["x", "y", "z"][..d].iter().map(|s| s.to_string()).collect(),
+            _ => (1..=d).map(|i| format!("x{i}")).collect(),
+        };
+        Ok(Self {
+            names,
+            lo,
+            hi,
+            time: None,
+            region: Some(region),
+        })
     }
 
     /// The space-time product `space × [t0, t1]`; time is the last coordinate, `t`.
@@ -82,6 +114,17 @@ impl Domain {
     /// The time axis, if any.
     pub fn time_axis(&self) -> Option<usize> {
         self.time
+    }
+
+    /// The spatial region, when the domain is not a box.
+    pub fn region(&self) -> Option<&Region> {
+        self.region.as_ref()
+    }
+
+    /// Whether `x` lies inside the domain (in its box and, for a region, `ℓ(x) > 0`).
+    pub fn contains(&self, x: &[f64]) -> bool {
+        let in_box = (0..self.dim()).all(|i| x[i] >= self.lo[i] && x[i] <= self.hi[i]);
+        in_box && self.region.as_ref().is_none_or(|r| r.contains(x))
     }
 
     /// The spatial faces (every face not orthogonal to time).

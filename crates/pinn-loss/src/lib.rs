@@ -7,6 +7,7 @@
 
 mod condition;
 mod domain;
+pub mod geometry;
 pub mod lift;
 mod loss;
 pub mod pde;
@@ -15,8 +16,9 @@ mod residual;
 pub mod sampling;
 mod setup;
 
-pub use condition::{BoundaryData, Condition, Constraint};
+pub use condition::{Boundary, BoundaryData, Condition, Constraint};
 pub use domain::{Domain, Face};
+pub use geometry::Region;
 pub use loss::{L2Error, LossTerms, PinnLoss, PointsConfig, RESIDUAL, column, points_tensor};
 pub use pde::PdeConfig;
 pub use problem::{Exact, Problem};

@@ -64,3 +64,35 @@ pub fn transfinite(x: &Jet, lo: [f64; 2], hi: [f64; 2], g: impl Fn(&Jet) -> Jet)
         + s * t * corner(hi[0], hi[1]);
     edges - corners
 }
+
+/// Transfinite interpolation of data `g_k` prescribed on boundary parts with distance
+/// functions `φ_k` ([`crate::geometry::distance`]):
+///
+/// ```text
+/// g̃ = Σ_k w_k g_k,   w_k = Π_{j≠k} φ_j / Σ_l Π_{j≠l} φ_j,
+/// ```
+///
+/// so `g̃ = g_k` where `φ_k = 0` and the other `φ_j ≠ 0` (Sukumar & Srivastava, *CMAME* 389,
+/// 2022, §4 with `μ = 1`). `parts` holds `(φ_k, g_k)` jets; the `φ_k` must be positive in the
+/// domain.
+pub fn blend(parts: &[(Jet, Jet)]) -> Jet {
+    let others = |k: usize| {
+        parts
+            .iter()
+            .enumerate()
+            .filter(|&(j, _)| j != k)
+            .map(|(_, (phi, _))| phi.clone())
+            .reduce(|a, b| a * b)
+    };
+    let weights: Vec<Option<Jet>> = (0..parts.len()).map(others).collect();
+    let Some(total) = weights.iter().flatten().cloned().reduce(|a, b| a + b) else {
+        return parts[0].1.clone();
+    };
+    let inverse = total.recip();
+    parts
+        .iter()
+        .zip(weights)
+        .map(|((_, g), w)| w.expect("two or more parts") * g.clone() * inverse.clone())
+        .reduce(|a, b| a + b)
+        .expect("at least one part")
+}

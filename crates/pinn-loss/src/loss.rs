@@ -234,34 +234,25 @@ impl PinnLoss {
             let field = problem.field_of(c)?;
             let seed = seed.wrapping_add(1000 * (k as u64 + 1));
             let data = match &c.constraint {
-                Constraint::Value { faces, g } => {
-                    let ys =
-                        sampling::on_faces(domain, faces, points.sampler, points.boundary, seed)?;
-                    let target = ys.iter().map(|y| g(y)).collect();
+                Constraint::Value { on, g } => {
+                    let (ys, _) =
+                        sampling::on_boundary(domain, on, points.sampler, points.boundary, seed)?;
+                    let target = data(&c.name, g, &ys)?;
                     TermData::Value {
                         x: points_tensor(&ys, d, device),
                         target: column(target, device),
                     }
                 }
-                Constraint::Robin {
-                    faces,
-                    alpha,
-                    beta,
-                    g,
-                } => {
+                Constraint::Robin { on, alpha, beta, g } => {
                     if !(alpha.is_finite() && beta.is_finite()) || (*alpha == 0.0 && *beta == 0.0) {
                         return Err(format!(
                             "the `{}` condition α u + β ∂u/∂n = g needs finite α, β, not both 0",
                             c.name
                         ));
                     }
-                    let ys =
-                        sampling::on_faces(domain, faces, points.sampler, points.boundary, seed)?;
-                    let normals: Vec<Vec<f64>> = ys
-                        .iter()
-                        .map(|y| outward_normal(domain, faces, y))
-                        .collect();
-                    let target = ys.iter().map(|y| g(y)).collect();
+                    let (ys, normals) =
+                        sampling::on_boundary(domain, on, points.sampler, points.boundary, seed)?;
+                    let target = data(&c.name, g, &ys)?;
                     TermData::Robin(Box::new(RobinData {
                         x: points_tensor(&ys, d, device),
                         normals: points_tensor(&normals, d, device),
@@ -567,12 +558,37 @@ impl PinnLoss {
     }
 }
 
+/// The condition `name`'s data `g(y)` at its points; the error names the condition and a
+/// point where `g` is not a finite number.
+fn data(name: &str, g: &crate::BoundaryData, ys: &[Vec<f64>]) -> Result<Vec<f64>, String> {
+    ys.iter()
+        .map(|y| {
+            let v = g(y);
+            if v.is_finite() {
+                Ok(v)
+            } else {
+                Err(format!(
+                    "the data of the `{name}` condition is {v} at {y:?}; give data that is \
+                     finite on the whole boundary part"
+                ))
+            }
+        })
+        .collect()
+}
+
 /// `f_e(x)` at every point, row-major `[points, k]`; the error names the residual when it
-/// does not give `k` sources.
+/// does not give `k` finite sources.
 fn sources(problem: &Problem, xs: &[Vec<f64>], k: usize) -> Result<Vec<f64>, String> {
     let mut f = Vec::with_capacity(xs.len() * k);
     for x in xs {
         let fx = problem.residual.sources(x);
+        if let Some(v) = fx.iter().find(|v| !v.is_finite()) {
+            return Err(format!(
+                "the source term of `{}` is {v} at {x:?}; give a source that is finite on the \
+                 whole domain",
+                problem.name
+            ));
+        }
         if fx.len() != k {
             return Err(format!(
                 "the residual of `{}` gives {} sources for {k} equations; implement \
@@ -682,22 +698,4 @@ fn relative(diff: f64, norm: f64) -> f64 {
     } else {
         diff.sqrt()
     }
-}
-
-/// The outward unit normal at `y`, a point on one of `faces` of the box `domain`: `±e_axis`
-/// of the face it lies on (the first such face at an edge or corner).
-fn outward_normal(domain: &Domain, faces: &[crate::Face], y: &[f64]) -> Vec<f64> {
-    let mut n = vec![0.0; domain.dim()];
-    let on = |f: &crate::Face| {
-        let side = if f.upper {
-            domain.hi()[f.axis]
-        } else {
-            domain.lo()[f.axis]
-        };
-        (y[f.axis] - side).abs() <= 1e-12 * (1.0 + side.abs())
-    };
-    if let Some(f) = faces.iter().find(|f| on(f)) {
-        n[f.axis] = if f.upper { 1.0 } else { -1.0 };
-    }
-    n
 }

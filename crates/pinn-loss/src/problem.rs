@@ -5,7 +5,9 @@ use std::sync::Arc;
 use pinn_model::{Ansatz, Jet, JetMap, OutputMap, Periodic, Vanish};
 
 use crate::condition::check_weight;
-use crate::{Condition, Constraint, Domain, Residual};
+use crate::geometry::distance;
+use crate::sampling::{self, Sampler};
+use crate::{Boundary, Condition, Constraint, Domain, Residual};
 
 /// The exact solution `u*(x)`, every field in [`Residual::fields`] order.
 pub type Exact = Arc<dyn Fn(&[f64]) -> Vec<f64> + Send + Sync>;
@@ -82,7 +84,8 @@ impl Problem {
     }
 
     /// The ansatz `u_c = g̃_c + d_c · N_c(φ(x))` that satisfies every condition exactly: `d_c`
-    /// vanishes on the faces of the value conditions on field `c`, `φ` embeds the periodic
+    /// vanishes on the faces or boundary parts ([`distance`]) of the value conditions on
+    /// field `c`, `φ` embeds the periodic
     /// axes, `g̃` is [`Problem::lift`]. The error says what is missing.
     pub fn ansatz(&self) -> Result<Ansatz, String> {
         let (lo, hi) = (self.domain.lo(), self.domain.hi());
@@ -98,7 +101,10 @@ impl Problem {
                     });
                 }
                 Constraint::Robin { .. } | Constraint::Points { .. } => {}
-                Constraint::Value { faces, .. } => {
+                Constraint::Value {
+                    on: Boundary::Faces(faces),
+                    ..
+                } => {
                     has_values = true;
                     let field = self.field_of(c)?;
                     let mut axes: Vec<usize> = faces.iter().map(|f| f.axis).collect();
@@ -116,6 +122,31 @@ impl Problem {
                             },
                         );
                     }
+                }
+                Constraint::Value {
+                    on: Boundary::Parts(parts),
+                    ..
+                } => {
+                    has_values = true;
+                    let field = self.field_of(c)?;
+                    let region = self.domain.region().ok_or_else(|| {
+                        format!(
+                            "the `{}` condition names boundary parts but the domain of `{}` is \
+                             a box; give a geometry or name faces",
+                            c.name, self.name
+                        )
+                    })?;
+                    let xs = sampling::interior(&self.domain, Sampler::Halton, 4096, 0)?;
+                    distance::check(region, parts, &xs)?;
+                    let (region, parts) = (region.clone(), parts.clone());
+                    ansatz = ansatz.with_distance_on(
+                        field,
+                        Arc::new(move |x: &Jet| {
+                            let columns: Vec<Jet> =
+                                (0..region.dim()).map(|i| x.clone().narrow(i, 1)).collect();
+                            distance::to_parts(&region, &parts, &columns)
+                        }),
+                    );
                 }
             }
         }

@@ -34,6 +34,7 @@ fn problems() -> Vec<Problem> {
         },
         PdeConfig::Advection { beta: 30.0 },
         PdeConfig::Kovasznay { re: 20.0 },
+        PdeConfig::Poisson2dClassic {},
     ]
     .into_iter()
     .map(|p| p.problem().unwrap())
@@ -79,11 +80,12 @@ fn ansatz_satisfies_boundary_and_initial_data_to_round_off() {
         let m = problem.residual.fields().len();
         let mut checked = 0;
         for c in &problem.conditions {
-            let Constraint::Value { faces, g } = &c.constraint else {
+            let Constraint::Value { on, g } = &c.constraint else {
                 continue;
             };
             let field = problem.field_of(c).unwrap();
-            let ys = sampling::on_faces(&problem.domain, faces, Sampler::Halton, 64, 5).unwrap();
+            let (ys, _) =
+                sampling::on_boundary(&problem.domain, on, Sampler::Halton, 64, 5).unwrap();
             let u = values(&model, &ys, dim);
             let worst = ys
                 .iter()

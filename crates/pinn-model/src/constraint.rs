@@ -8,6 +8,8 @@
 //!   and `d_i = (x_i − a_i)/(b_i − a_i)` for data on the lower face only (Cauchy data at
 //!   `t = t₀`) (Lagaris, Likas & Fotiadis, *IEEE TNN* 9, 1998; Sukumar & Srivastava, *CMAME*
 //!   389, 2022);
+//!   on other domains a factor of `d` is any function given as a [`JetMap`] (an approximate
+//!   distance function to boundary parts of a region, say);
 //! - `g̃` is a smooth extension of the boundary data into the domain, given by the problem.
 //!
 //! For a vector field `u = (u_1, …, u_m)` each component has its own `d_c` (from the faces its
@@ -82,6 +84,8 @@ pub struct Ansatz {
     periodic: Vec<Periodic>,
     /// The factors of `d_c`, each tagged with its component `c`.
     vanish: Vec<(usize, Vanish)>,
+    /// Further factors of `d_c` given as maps on jets, each tagged with `c`.
+    distances: Vec<(usize, JetMap)>,
     lift: Option<JetMap>,
     transform: Option<OutputMap>,
 }
@@ -92,6 +96,7 @@ impl std::fmt::Debug for Ansatz {
             .field("dim", &self.dim)
             .field("periodic", &self.periodic)
             .field("vanish", &self.vanish)
+            .field("distances", &self.distances.len())
             .field("lift", &self.lift.as_ref().map(|_| "g̃"))
             .field("transform", &self.transform.as_ref().map(|_| "T"))
             .finish()
@@ -125,6 +130,13 @@ impl Ansatz {
         self
     }
 
+    /// Also multiply the component `N_c` by the function `φ(x)` (a jet map that vanishes
+    /// where the value of `u_c` is prescribed and nowhere else in the domain).
+    pub fn with_distance_on(mut self, c: usize, phi: JetMap) -> Self {
+        self.distances.push((c, phi));
+        self
+    }
+
     /// Set the output transform `T` (see [`Ansatz`]).
     pub fn with_transform(mut self, transform: OutputMap) -> Self {
         self.transform = Some(transform);
@@ -146,6 +158,7 @@ impl Ansatz {
     pub fn is_identity(&self) -> bool {
         self.periodic.is_empty()
             && self.vanish.is_empty()
+            && self.distances.is_empty()
             && self.lift.is_none()
             && self.transform.is_none()
     }
@@ -210,6 +223,12 @@ impl Ansatz {
                     .add_scalar(hi)
                     .scale(1.0 / (hi - lo)),
             })
+            .chain(
+                self.distances
+                    .iter()
+                    .filter(|(field, _)| *field == c)
+                    .map(|(_, phi)| phi(x)),
+            )
             .reduce(|a, b| a * b)
     }
 

@@ -528,6 +528,32 @@ impl Jet {
         self.powi(2)
     }
 
+    /// `√z` (for `z > 0`): `f' = ½ z^{−1/2}`, `f'' = −¼ z^{−3/2}`, `f''' = ⅜ z^{−5/2}`.
+    pub fn sqrt(self) -> Self {
+        self.chain(|z, n| {
+            let inv = z.clone().recip();
+            let mut out = vec![z.sqrt()];
+            for c in [0.5, -0.5, -1.5].into_iter().take(n - 1) {
+                let prev = out.last().expect("f").clone();
+                out.push(prev * inv.clone().mul_scalar(c));
+            }
+            out
+        })
+    }
+
+    /// `1/z` (for `z ≠ 0`): `f^(k) = (−1)^k k! z^{−k−1}`.
+    pub fn recip(self) -> Self {
+        self.chain(|z, n| {
+            let inv = z.recip();
+            let mut out = vec![inv.clone()];
+            for k in 1..n {
+                let prev = out.last().expect("f").clone();
+                out.push(prev * inv.clone().mul_scalar(-(k as f64)));
+            }
+            out
+        })
+    }
+
     /// GELU (exact form) `z Φ(z)`: `f' = Φ(z) + z φ(z)`, `f'' = φ(z)(2 − z²)`,
     /// `f''' = φ(z)(z³ − 4z)`, with `Φ`, `φ` the standard normal distribution and density.
     pub fn gelu(self) -> Self {

@@ -149,6 +149,8 @@ fn power_and_gelu_rules() {
     check(2, &|x| l(x).powi(3));
     check(2, &|x| l(x).square());
     check(2, &|x| l(x).gelu());
+    check(2, &|x| l(x).square().add_scalar(0.5).sqrt());
+    check(2, &|x| l(x).square().add_scalar(0.5).recip());
 }
 
 #[test]

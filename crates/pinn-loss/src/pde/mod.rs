@@ -8,6 +8,7 @@ mod heat;
 mod helmholtz;
 mod navier_stokes;
 mod poisson;
+mod poisson_holes;
 mod poisson_nd;
 mod wave;
 
@@ -19,6 +20,7 @@ pub use heat::{Heat, HeatInverse};
 pub use helmholtz::Helmholtz;
 pub use navier_stokes::{Kovasznay, LidDriven, NavierStokes, TaylorGreen};
 pub use poisson::Poisson;
+pub use poisson_holes::{problem as poisson2d_classic, square_with_holes};
 pub use poisson_nd::PoissonNd;
 pub use wave::Wave;
 
@@ -100,6 +102,10 @@ pub enum PdeConfig {
     },
     /// PINNacle's NS2d-C: the lid-driven cavity at `ν = 1/100`, lid `u = 4x(1 − x)`.
     LidDriven {},
+    /// PINNacle's Poisson2d-C: `Δu = 0` on a square with four circular holes, `u = 1` on
+    /// the square (`outer`), `u = 0` on the circles (`holes`); no exact solution (compare
+    /// with `[reference] file`).
+    Poisson2dClassic {},
     /// PINNacle's PNd: `−Δu = (π²/4) Σ sin(πx_i/2)` on `[0, 1]^d`, `u = Σ sin(πx_i/2)`.
     PoissonNd {
         /// The dimension `d` (PINNacle: 5).
@@ -220,6 +226,7 @@ impl PdeConfig {
                 TaylorGreen { nu, t_end }.problem("taylor_green")
             }
             Self::LidDriven {} => LidDriven { nu: 0.01 }.problem("lid_driven"),
+            Self::Poisson2dClassic {} => poisson2d_classic("poisson2d_classic"),
             Self::Kovasznay { re } => {
                 within("re", re, 1.0, MAX_REYNOLDS, "re = 20")?;
                 Kovasznay { re }.problem("kovasznay")
