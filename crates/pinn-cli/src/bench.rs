@@ -67,9 +67,9 @@ const PINNACLE: [Case; 6] = [
     },
     Case {
         problem: "poisson2d_classic",
-        config: Err(
-            "a domain with holes (CSG) and the COMSOL reference file: not in the library yet",
-        ),
+        config: Ok(include_str!(
+            "../../../configs/pinnacle/poisson2d_classic.toml"
+        )),
         target: 1e-3,
         published_best: Some(1.23e-2),
     },

@@ -288,7 +288,9 @@ pub fn heat_maps(
                 .label_style(("sans-serif", 14))
                 .draw()?;
             let (dx, dy) = ((x.1 - x.0) / nx as f64, (y.1 - y.0) / ny as f64);
-            chart.draw_series((0..nx * ny).map(|k| {
+            // Non-finite values (points outside a region) stay blank.
+            let drawn = (0..nx * ny).filter(|&k| map.values[k].is_finite());
+            chart.draw_series(drawn.map(|k| {
                 let (i, j) = (k % nx, k / nx);
                 let c = ViridisRGB.get_color_normalized(map.values[k], lo, hi);
                 let x0 = x.0 + i as f64 * dx;

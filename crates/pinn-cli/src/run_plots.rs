@@ -181,7 +181,13 @@ fn solution_plot<M: Field>(
             p
         })
         .collect();
-    let u = evaluate(&points);
+    // Outside a region the model means nothing: NaN, left blank.
+    let outside = |p: &Vec<f64>| !domain.contains(p);
+    let u: Vec<f64> = evaluate(&points)
+        .into_iter()
+        .zip(&points)
+        .map(|(v, p)| if outside(p) { f64::NAN } else { v })
+        .collect();
     let slice: Vec<String> = (2..d)
         .map(|a| format!("{} = {}", names[a], fixed[a]))
         .collect();
@@ -195,7 +201,10 @@ fn solution_plot<M: Field>(
         values: u.clone(),
     }];
     if let Some(e) = &exact {
-        let ue: Vec<f64> = points.iter().map(|p| e(p)).collect();
+        let ue: Vec<f64> = points
+            .iter()
+            .map(|p| if outside(p) { f64::NAN } else { e(p) })
+            .collect();
         maps.push(HeatMap {
             title: "u* (exact)".into(),
             values: ue.clone(),

@@ -426,3 +426,106 @@ fn steps_fewer_than_stages_drop_the_empty_stages() {
     assert_eq!(config.matches("[[train.stages]]").count(), 1, "{config}");
     assert!(config.contains("optimizer = \"lbfgs\""), "{config}");
 }
+
+/// A config file of the repository with its `[reference]` table dropped (CI has no data),
+/// fewer points and `steps` steps.
+fn repository_config(path: &str, steps: usize) -> String {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../..")
+            .join(path),
+    )
+    .unwrap();
+    let mut out = String::new();
+    let mut skip = false;
+    for line in text.lines() {
+        if line.starts_with('[') {
+            skip = line == "[reference]";
+        }
+        let line = if line.starts_with("steps = ") {
+            format!("steps = {steps}")
+        } else if line.starts_with("interior = ") {
+            "interior = 400".into()
+        } else {
+            line.into()
+        };
+        if !skip {
+            out.push_str(&line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// PINNacle's Poisson2d-C written with expressions in the config trains bit for bit like
+/// the same problem written in Rust (`poisson2d_classic`), hard constraints included.
+#[test]
+fn an_expression_problem_matches_the_rust_problem_bitwise() {
+    let (a, a_dir) = train_into(
+        "expr-toml",
+        &repository_config("configs/expression/poisson2d_holes.toml", 3),
+        &[],
+    );
+    let (b, b_dir) = train_into(
+        "expr-rust",
+        &repository_config("configs/pinnacle/poisson2d_classic.toml", 3),
+        &[],
+    );
+    let (a, b) = (summary(&a, &a_dir), summary(&b, &b_dir));
+    let loss = |s: &serde_json::Value| s["final_loss"].as_f64().unwrap();
+    assert!(loss(&a) > 0.0);
+    assert_eq!(loss(&a).to_bits(), loss(&b).to_bits(), "{a}\n{b}");
+    assert_eq!(a["terms"], b["terms"]);
+}
+
+/// Bad geometry, parts and expressions in a config exit 2 with the field and the fix.
+#[test]
+fn bad_expression_problems_are_rejected() {
+    let base = repository_config("configs/expression/screened_poisson.toml", 2);
+    let cases: [(&str, &str, &str, &[&str]); 6] = [
+        (
+            "expr-syntax",
+            "source = \"(2*pi^2 + 4) * sin(pi*x) * sin(pi*y)\"",
+            "source = \"(2*pi^2 + 4 * sin(pi*x)\"",
+            &["pde.source", "position 24", "expected `)`"],
+        ),
+        (
+            "expr-part",
+            "on = [\"circle\"]",
+            "on = [\"circles\"]",
+            &[
+                "pde.conditions[1].on",
+                "no boundary part `circles`",
+                "sides, circle",
+            ],
+        ),
+        (
+            "expr-hole",
+            "radius = 0.2",
+            "radius = 2.0",
+            &["no interior points"],
+        ),
+        (
+            "expr-polygon",
+            "{ disk = { center = [0.5, 0.5], radius = 0.2, part = \"circle\" } }",
+            "{ polygon = { vertices = [[0.2, 0.2], [0.8, 0.8], [0.8, 0.2], [0.2, 0.8]], part = \"circle\" } }",
+            &["pde.geometry", "`circle`", "self-intersecting"],
+        ),
+        (
+            "expr-nan",
+            "source = \"(2*pi^2 + 4) * sin(pi*x) * sin(pi*y)\"",
+            "source = \"ln(x - 0.5)\"",
+            &["source term", "NaN", "finite"],
+        ),
+        (
+            "expr-robin",
+            "kind = \"neumann\"",
+            "kind = \"robin\"",
+            &["pde.conditions[1]", "alpha and beta"],
+        ),
+    ];
+    for (name, from, to, needles) in cases {
+        assert!(base.contains(from), "{name}: {from}");
+        rejects(name, &base.replacen(from, to, 1), &[], needles);
+    }
+}

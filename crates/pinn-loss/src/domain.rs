@@ -121,10 +121,10 @@ impl Domain {
         self.region.as_ref()
     }
 
-    /// Whether `x` lies inside the domain (in its box and, for a region, `ℓ(x) > 0`).
+    /// Whether `x` lies in the closed domain (in its box and, for a region, `ℓ(x) ≥ 0`).
     pub fn contains(&self, x: &[f64]) -> bool {
         let in_box = (0..self.dim()).all(|i| x[i] >= self.lo[i] && x[i] <= self.hi[i]);
-        in_box && self.region.as_ref().is_none_or(|r| r.contains(x))
+        in_box && self.region.as_ref().is_none_or(|r| r.level(x) >= 0.0)
     }
 
     /// The spatial faces (every face not orthogonal to time).

@@ -7,11 +7,13 @@
 
 mod condition;
 mod domain;
+pub mod expr;
 pub mod geometry;
 pub mod lift;
 mod loss;
 pub mod pde;
 mod problem;
+pub mod real;
 mod residual;
 pub mod sampling;
 mod setup;

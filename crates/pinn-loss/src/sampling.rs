@@ -52,8 +52,18 @@ impl FromStr for Sampler {
     }
 }
 
+/// Points, one row each.
+pub type Points = Vec<Vec<f64>>;
+
+/// A point and the outward unit normal there.
+type Oriented = (Vec<f64>, Vec<f64>);
+
 /// The Halton bases: the first primes, one per dimension.
 const HALTON_BASES: [u8; 16] = [2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53];
+
+/// The most points the Halton sequence gives (the `halton` crate's 20 digits in base 2, less
+/// the skipped first point); also the most candidates rejection sampling draws.
+const MAX_POINTS: usize = (1 << 20) - 2;
 
 /// Points in the unit cube `[0, 1]^d`, row-major `n × d`. Errors for Halton points in more
 /// dimensions than it has bases.
@@ -86,6 +96,12 @@ fn unit_points(sampler: Sampler, n: usize, d: usize, seed: u64) -> Result<Vec<Ve
                 .collect()
         }
         Sampler::Halton => {
+            if n > MAX_POINTS {
+                return Err(format!(
+                    "points.sampler = \"halton\" gives at most {MAX_POINTS} points, not {n}; \
+                     use sampler = \"uniform\""
+                ));
+            }
             if d > HALTON_BASES.len() {
                 return Err(format!(
                     "points.sampler = \"halton\" has bases for up to {} dimensions, not {d}; \
@@ -140,7 +156,7 @@ pub fn interior(
             .into_iter()
             .filter(|x| domain.contains(x))
             .collect();
-        if inside.len() >= n || m >= 1000 * n.max(64) {
+        if inside.len() >= n || m >= MAX_POINTS {
             if inside.is_empty() {
                 return Err(
                     "the region has no interior points (a hole as large as the domain, or \
@@ -155,7 +171,7 @@ pub fn interior(
         } else {
             1.1 * n as f64 / inside.len() as f64
         };
-        m = (m as f64 * grow).ceil() as usize;
+        m = ((m as f64 * grow).ceil() as usize).min(MAX_POINTS);
     }
 }
 
@@ -252,7 +268,7 @@ pub fn on_boundary(
     sampler: Sampler,
     n: usize,
     seed: u64,
-) -> Result<(Vec<Vec<f64>>, Vec<Vec<f64>>), String> {
+) -> Result<(Points, Points), String> {
     match boundary {
         Boundary::Faces(faces) => {
             let points = on_faces(domain, faces, sampler, n, seed)?;
@@ -293,7 +309,7 @@ fn on_parts(
     sampler: Sampler,
     n: usize,
     seed: u64,
-) -> Result<(Vec<Vec<f64>>, Vec<Vec<f64>>), String> {
+) -> Result<(Points, Points), String> {
     let Some(region) = domain.region() else {
         return Err(format!(
             "a box domain has faces, not named boundary parts (asked for {}); give a geometry \
@@ -314,7 +330,7 @@ fn on_parts(
     let time = domain.time_axis().map(|t| (domain.lo()[t], domain.hi()[t]));
     let pieces = region.pieces(parts);
     // The points of piece `k` among `m` candidates that lie on the region's boundary.
-    let kept = |k: usize, m: usize| -> Result<Vec<(Vec<f64>, Vec<f64>)>, String> {
+    let kept = |k: usize, m: usize| -> Result<Vec<Oriented>, String> {
         let piece = &pieces[k];
         let udim = piece.unit_dim();
         let units = unit_points(
@@ -338,7 +354,7 @@ fn on_parts(
             })
             .collect())
     };
-    let m = (4 * n).max(256);
+    let m = (4 * n).clamp(256, MAX_POINTS);
     let mut candidates = Vec::with_capacity(pieces.len());
     let mut shares = Vec::with_capacity(pieces.len());
     for (k, piece) in pieces.iter().enumerate() {
@@ -359,8 +375,8 @@ fn on_parts(
         let want = (n as f64 * shares[k] / total).round() as usize;
         let mut on = on;
         let mut m = m;
-        while on.len() < want && m < 64 * n.max(4) {
-            m *= 2;
+        while on.len() < want && m < (64 * n.max(4)).min(MAX_POINTS) {
+            m = (2 * m).min(MAX_POINTS);
             on = kept(k, m)?;
         }
         let (p, q): (Vec<_>, Vec<_>) = pick(on, want, sampler).into_iter().unzip();

@@ -541,6 +541,20 @@ impl Jet {
         })
     }
 
+    /// `ln z` (for `z > 0`): `f' = 1/z`, `f'' = −1/z²`, `f''' = 2/z³`.
+    pub fn ln(self) -> Self {
+        self.chain(|z, n| {
+            let inv = z.clone().recip();
+            let mut out = vec![z.log(), inv.clone()];
+            for k in 1..n.saturating_sub(1) {
+                let prev = out.last().expect("f'").clone();
+                out.push(prev * inv.clone().mul_scalar(-(k as f64)));
+            }
+            out.truncate(n);
+            out
+        })
+    }
+
     /// `1/z` (for `z ≠ 0`): `f^(k) = (−1)^k k! z^{−k−1}`.
     pub fn recip(self) -> Self {
         self.chain(|z, n| {

@@ -151,6 +151,7 @@ fn power_and_gelu_rules() {
     check(2, &|x| l(x).gelu());
     check(2, &|x| l(x).square().add_scalar(0.5).sqrt());
     check(2, &|x| l(x).square().add_scalar(0.5).recip());
+    check(2, &|x| l(x).square().add_scalar(0.5).ln());
 }
 
 #[test]

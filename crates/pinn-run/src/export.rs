@@ -67,10 +67,20 @@ pub fn sample_grid(
                 .collect()
         })
         .collect();
-    // Evaluate in chunks: the activations of one pass stay small.
+    // Evaluate in chunks: the activations of one pass stay small. Outside a region the
+    // model means nothing: NaN.
+    let m = run.fields().len();
     let u = points
         .chunks(65_536)
         .flat_map(|chunk| run.values_at(chunk, device))
+        .enumerate()
+        .map(|(k, v)| {
+            if domain.contains(&points[k / m]) {
+                v
+            } else {
+                f64::NAN
+            }
+        })
         .collect();
     Ok(GridSample {
         names: domain.names().to_vec(),

@@ -138,8 +138,8 @@ impl Piece<'_> {
 /// The area of the unit sphere `S^{d−1}`, `2π^{d/2} / Γ(d/2)` (`2, 2π, 4π, …`).
 fn sphere_area(d: usize) -> f64 {
     // Γ(d/2) by Γ(s + 1) = s Γ(s) from Γ(1) = 1 or Γ(1/2) = √π.
-    let mut s = if d % 2 == 0 { 1.0 } else { 0.5 };
-    let mut gamma = if d % 2 == 0 { 1.0 } else { PI.sqrt() };
+    let mut s = if d.is_multiple_of(2) { 1.0 } else { 0.5 };
+    let mut gamma = if d.is_multiple_of(2) { 1.0 } else { PI.sqrt() };
     while s < d as f64 / 2.0 {
         gamma *= s;
         s += 1.0;

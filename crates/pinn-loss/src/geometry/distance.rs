@@ -4,10 +4,12 @@
 //! positive on the region:
 //!
 //! - a ball `|x − c| ≤ r`: `φ = ±(r² − |x − c|²)/(2r)` (`−` for a hole);
-//! - a box, or a convex polygon with edges' inward distances `h_e`: inside, the product of
-//!   its slabs `s_i = (x_i − a_i)(b_i − x_i)/(b_i − a_i)` or of the `h_e`; as a hole, minus
-//!   their R-conjunction `a ∧ b = a + b − √(a² + b² + ε²)`, the only form of the two that keeps
-//!   one sign outside the primitive;
+//! - a box with slabs `s_i = (x_i − a_i)(b_i − x_i)/(b_i − a_i)`, or a convex polygon with
+//!   edges' inward distances `h_e`: `φ = ±(s_1 ∧ s_2 ∧ …)` or `±(h_1 ∧ h_2 ∧ …)`, the
+//!   R-conjunction `a ∧ b = a + b − √(a² + b² + ε²)`: normalised near every face (unlike the
+//!   product `Π s_i`, which near a face is the distance times the other slabs, and whose
+//!   mismatch in scale with the other parts' `φ` puts a layer into the lift
+//!   [`crate::lift::blend`]), and of one sign outside the primitive too (a hole);
 //!
 //! and the parts' distance joins them by the R-equivalence `a ~ b = ab / √(a² + b² + ε²)`,
 //! which vanishes where either does and stays near the smaller (no product of large factors
@@ -20,55 +22,10 @@
 //! the fix: soft constraints for that part.
 //!
 //! The functions are written once over [`Real`], so that the same formula gives host values
-//! (for the checks) and [`Jet`]s (for the ansatz, exact derivatives included).
-
-use std::ops::{Add, Mul, Sub};
-
-use pinn_model::Jet;
+//! (for the checks) and jets (for the ansatz, exact derivatives included).
 
 use super::{Leaf, Region, Shape, edges, signed_area};
-
-/// The arithmetic the distance functions need, on numbers and on jets.
-pub trait Real: Clone + Add<Output = Self> + Sub<Output = Self> + Mul<Output = Self> {
-    /// `c · self`.
-    fn scale(self, c: f64) -> Self;
-    /// `self + c`.
-    fn add_scalar(self, c: f64) -> Self;
-    /// `√self`.
-    fn sqrt(self) -> Self;
-    /// `1/self`.
-    fn recip(self) -> Self;
-}
-
-impl Real for f64 {
-    fn scale(self, c: f64) -> Self {
-        c * self
-    }
-    fn add_scalar(self, c: f64) -> Self {
-        self + c
-    }
-    fn sqrt(self) -> Self {
-        f64::sqrt(self)
-    }
-    fn recip(self) -> Self {
-        1.0 / self
-    }
-}
-
-impl Real for Jet {
-    fn scale(self, c: f64) -> Self {
-        Jet::scale(self, c)
-    }
-    fn add_scalar(self, c: f64) -> Self {
-        Jet::add_scalar(self, c)
-    }
-    fn sqrt(self) -> Self {
-        Jet::sqrt(self)
-    }
-    fn recip(self) -> Self {
-        Jet::recip(self)
-    }
-}
+use crate::real::Real;
 
 /// `d(x) = φ_1 ~ φ_2 ~ …` over the primitives of `parts`; `x` holds the region's
 /// coordinates (further ones, such as time, are not read).
@@ -179,15 +136,12 @@ fn primitive<T: Real>(leaf: &Leaf<'_>, x: &[T]) -> T {
                 .collect()
         }
     };
-    if !hole {
-        return factors.into_iter().reduce(|a, b| a * b).expect("factors");
-    }
     let eps2 = rounding(&leaf.shape.bounds());
     factors
         .into_iter()
         .reduce(|a, b| a.clone() + b.clone() - norm(a, b, eps2))
         .expect("factors")
-        .scale(-1.0)
+        .scale(if hole { -1.0 } else { 1.0 })
 }
 
 /// Whether every turn of the polygon has the same sign.

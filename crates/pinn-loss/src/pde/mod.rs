@@ -3,6 +3,7 @@
 mod advection;
 mod burgers;
 mod diffusion;
+mod expression;
 mod flux;
 mod heat;
 mod helmholtz;
@@ -15,6 +16,7 @@ mod wave;
 pub use advection::Advection;
 pub use burgers::Burgers;
 pub use diffusion::Diffusion;
+pub use expression::{ConditionConfig, ConditionKind, ExpressionConfig, GeometryConfig};
 pub use flux::{neumann as poisson1d_neumann, robin as poisson1d_robin};
 pub use heat::{Heat, HeatInverse};
 pub use helmholtz::Helmholtz;
@@ -106,6 +108,9 @@ pub enum PdeConfig {
     /// the square (`outer`), `u = 0` on the circles (`holes`); no exact solution (compare
     /// with `[reference] file`).
     Poisson2dClassic {},
+    /// `−Δu + c u = f` on a CSG geometry with the source, the boundary data and the exact
+    /// solution as expressions ([`ExpressionConfig`]).
+    Expression(ExpressionConfig),
     /// PINNacle's PNd: `−Δu = (π²/4) Σ sin(πx_i/2)` on `[0, 1]^d`, `u = Σ sin(πx_i/2)`.
     PoissonNd {
         /// The dimension `d` (PINNacle: 5).
@@ -227,6 +232,7 @@ impl PdeConfig {
             }
             Self::LidDriven {} => LidDriven { nu: 0.01 }.problem("lid_driven"),
             Self::Poisson2dClassic {} => poisson2d_classic("poisson2d_classic"),
+            Self::Expression(ref e) => e.problem("expression")?,
             Self::Kovasznay { re } => {
                 within("re", re, 1.0, MAX_REYNOLDS, "re = 20")?;
                 Kovasznay { re }.problem("kovasznay")

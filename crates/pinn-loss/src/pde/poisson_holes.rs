@@ -8,6 +8,7 @@ use std::sync::Arc;
 use crate::geometry::distance;
 use crate::lift::blend;
 use crate::pde::Poisson;
+use crate::real::Real;
 use crate::{Boundary, Condition, Domain, Problem, Region};
 
 /// The domain: the square minus the four disks.
@@ -40,7 +41,7 @@ pub fn problem(name: &str) -> Problem {
         .with_lift(move |x| {
             let xy = [x.clone().narrow(0, 1), x.clone().narrow(1, 1)];
             let phi = |p: &str| distance::to_parts(&region, &parts(p), &xy);
-            let constant = |c: f64| xy[0].clone().scale(0.0).add_scalar(c);
+            let constant = |c: f64| xy[0].constant_like(c);
             blend(&[(phi("outer"), constant(1.0)), (phi("holes"), constant(0.0))])
         })
 }
