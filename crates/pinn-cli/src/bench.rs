@@ -12,11 +12,10 @@ use pinn_run::Config;
 use pinn_run::files::write_atomic;
 
 /// A benchmark problem: its config (compiled in, so the binary runs anywhere), its target
-/// and, for PINNacle, the best published error; a problem the library cannot express yet has
-/// no config and says what it needs.
+/// and, for PINNacle, the best published error.
 struct Case {
     problem: &'static str,
-    config: Result<&'static str, &'static str>,
+    config: &'static str,
     target: f64,
     published_best: Option<f64>,
 }
@@ -24,33 +23,31 @@ struct Case {
 const ACCURACY: [Case; 5] = [
     Case {
         problem: "poisson2d",
-        config: Ok(include_str!("../../../configs/accuracy/poisson2d.toml")),
+        config: include_str!("../../../configs/accuracy/poisson2d.toml"),
         target: 1e-6,
         published_best: None,
     },
     Case {
         problem: "poisson2d_multiscale",
-        config: Ok(include_str!(
-            "../../../configs/accuracy/poisson2d_multiscale.toml"
-        )),
+        config: include_str!("../../../configs/accuracy/poisson2d_multiscale.toml"),
         target: 1e-4,
         published_best: None,
     },
     Case {
         problem: "helmholtz2d",
-        config: Ok(include_str!("../../../configs/accuracy/helmholtz2d.toml")),
+        config: include_str!("../../../configs/accuracy/helmholtz2d.toml"),
         target: 1e-5,
         published_best: None,
     },
     Case {
         problem: "advection",
-        config: Ok(include_str!("../../../configs/accuracy/advection.toml")),
+        config: include_str!("../../../configs/accuracy/advection.toml"),
         target: 1e-4,
         published_best: None,
     },
     Case {
         problem: "heat1d",
-        config: Ok(include_str!("../../../configs/accuracy/heat1d.toml")),
+        config: include_str!("../../../configs/accuracy/heat1d.toml"),
         target: 1e-6,
         published_best: None,
     },
@@ -61,41 +58,37 @@ const ACCURACY: [Case; 5] = [
 const PINNACLE: [Case; 6] = [
     Case {
         problem: "burgers1d",
-        config: Ok(include_str!("../../../configs/pinnacle/burgers1d.toml")),
+        config: include_str!("../../../configs/pinnacle/burgers1d.toml"),
         target: 1e-3,
         published_best: Some(1.45e-2),
     },
     Case {
         problem: "poisson2d_classic",
-        config: Ok(include_str!(
-            "../../../configs/pinnacle/poisson2d_classic.toml"
-        )),
+        config: include_str!("../../../configs/pinnacle/poisson2d_classic.toml"),
         target: 1e-3,
         published_best: Some(1.23e-2),
     },
     Case {
         problem: "ns2d_lid_driven",
-        config: Ok(include_str!(
-            "../../../configs/pinnacle/ns2d_lid_driven.toml"
-        )),
+        config: include_str!("../../../configs/pinnacle/ns2d_lid_driven.toml"),
         target: 1e-3,
         published_best: Some(3.60e-2),
     },
     Case {
         problem: "heat2d_multiscale",
-        config: Err("anisotropic diffusion u_t = u_xx/(500π)² + u_yy/π²: not in the library yet"),
+        config: include_str!("../../../configs/pinnacle/heat2d_multiscale.toml"),
         target: 1e-3,
         published_best: Some(6.21e-2),
     },
     Case {
         problem: "wave1d",
-        config: Ok(include_str!("../../../configs/pinnacle/wave1d.toml")),
+        config: include_str!("../../../configs/pinnacle/wave1d.toml"),
         target: 1e-4,
         published_best: Some(9.79e-2),
     },
     Case {
         problem: "poisson_nd5",
-        config: Ok(include_str!("../../../configs/pinnacle/poisson_nd5.toml")),
+        config: include_str!("../../../configs/pinnacle/poisson_nd5.toml"),
         target: 1e-5,
         published_best: Some(4.67e-4),
     },
@@ -173,10 +166,7 @@ fn run(
     let mut lines = String::new();
     let mut table = Vec::new();
     for case in cases.iter().filter(|c| only.is_none_or(|n| n == c.problem)) {
-        let config = case
-            .config
-            .map_err(str::to_string)
-            .and_then(|text| case_config(kind, case, text, data));
+        let config = case_config(kind, case, case.config, data);
         let line = match config {
             Ok(config) => {
                 let (line, rel_l2, wall_s) = train_case(kind, case, config, out, quick)?;

@@ -9,8 +9,8 @@ use std::sync::{Arc, OnceLock};
 use burn::Tensor;
 use burn::tensor::Device;
 use pinn_loss::pde::{
-    Advection, Burgers, Diffusion, Heat, Helmholtz, Kovasznay, Poisson, PoissonNd, TaylorGreen,
-    Wave, poisson1d_neumann, poisson1d_robin,
+    Advection, Burgers, Diffusion, Heat, HeatMultiscale, Helmholtz, Kovasznay, Poisson, PoissonNd,
+    TaylorGreen, Wave, poisson1d_neumann, poisson1d_robin,
 };
 use pinn_loss::{PinnLoss, PointsConfig, Problem, Sampler, points_tensor, sampling};
 use pinn_model::backend::{Backend, Dtype, autodiff_device};
@@ -195,6 +195,25 @@ fn advection_and_heat_residuals_vanish_on_exact_solutions() {
             .mul(coord(x, 0).scale(PI).sin())
     });
     assert!(e < 1e-12, "heat: {e:e}");
+    // Heat2d-MS: the closed form's rate a (20π)² + b π² is what the operator sees.
+    let h = HeatMultiscale::default();
+    let rate = h.a * (20.0 * PI).powi(2) + h.b * PI * PI;
+    let p = h.problem("heat2d_multiscale");
+    let e = residual_of_exact(&p, |x| {
+        coord(x, 2)
+            .scale(-rate)
+            .exp()
+            .mul(coord(x, 0).scale(20.0 * PI).sin())
+            .mul(coord(x, 1).scale(PI).sin())
+    });
+    assert!(e < 1e-12, "heat2d_multiscale: {e:e}");
+    let x = [0.3, 0.6, 2.0];
+    assert!((p.exact.as_ref().unwrap()(&x)[0] - h_exact(&x)).abs() < 1e-15);
+}
+
+/// PINNacle's closed form, `sin(20πx) sin(πy) exp(−(400/500² + 1) t)`.
+fn h_exact(x: &[f64]) -> f64 {
+    (20.0 * PI * x[0]).sin() * (PI * x[1]).sin() * (-(400.0 / 250_000.0 + 1.0) * x[2]).exp()
 }
 
 #[test]

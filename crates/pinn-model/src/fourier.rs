@@ -1,4 +1,5 @@
-//! Fourier-feature layers `x ↦ (p_0, p_m cos(ω_m·x), p_m sin(ω_m·x))_m`.
+//! Fourier-feature layers `x ↦ (p_0, p_m cos(ω_m·x), p_m sin(ω_m·x))_m`, optionally after the
+//! coordinates `x` themselves.
 //!
 //! The per-mode scaling `p` is the hook for operator preconditioning: with `p_m = 1/|symbol of
 //! D at ω_m|` the Gauss–Newton matrix of a linear model on these features becomes well
@@ -22,6 +23,9 @@ pub struct FourierFeatures {
     modes: Vec<Vec<f64>>,
     #[module(skip)]
     constant: bool,
+    /// Whether the coordinates `x` come first (features beside the coordinates).
+    #[module(skip)]
+    coordinates: bool,
 }
 
 impl FourierFeatures {
@@ -45,7 +49,29 @@ impl FourierFeatures {
             scale: Tensor::ones([1, features], device),
             modes,
             constant,
+            coordinates: false,
         }
+    }
+
+    /// Features along single axes beside the coordinates, `(x, cos(2πk x_i/L_i),
+    /// sin(2πk x_i/L_i))` for `1 ≤ k ≤ K_i`: a multiscale embedding for a solution that
+    /// oscillates fast along some axes only (`K_i = 0` adds nothing along axis `i`; the
+    /// network still sees `x_i`, so nothing is made periodic).
+    pub fn along_axes(lengths: &[f64], max_modes: &[usize], device: &Device) -> Self {
+        let dim = lengths.len();
+        let modes = (0..dim)
+            .flat_map(|i| {
+                (1..=max_modes[i]).map(move |k| {
+                    let mut w = vec![0.0; dim];
+                    w[i] = 2.0 * std::f64::consts::PI * k as f64 / lengths[i];
+                    w
+                })
+            })
+            .collect();
+        let mut f = Self::new(modes, dim, false, device);
+        f.coordinates = true;
+        f.scale = Tensor::ones([1, f.num_features()], device);
+        f
     }
 
     /// Integer modes on a periodic box `Π [lo_i, lo_i + L_i]`: `ω = 2π k / L` for every
@@ -77,6 +103,9 @@ impl FourierFeatures {
     pub fn with_mode_scaling(mut self, p_const: f64, p: &[f64]) -> Self {
         assert_eq!(p.len(), self.modes.len(), "one scale per mode");
         let mut s = Vec::with_capacity(self.num_features());
+        if self.coordinates {
+            s.extend(std::iter::repeat_n(1.0, self.input_dim()));
+        }
         if self.constant {
             s.push(p_const);
         }
@@ -126,16 +155,24 @@ impl FourierFeatures {
         self.constant
     }
 
-    /// Number of output features `F`.
+    /// Number of output features `F` (with the coordinates, if they come first).
     pub fn num_features(&self) -> usize {
-        2 * self.modes.len() + usize::from(self.constant)
+        let coordinates = if self.coordinates {
+            self.input_dim()
+        } else {
+            0
+        };
+        coordinates + 2 * self.modes.len() + usize::from(self.constant)
     }
 
-    /// The features of a jet of inputs: `z = x Ω`, then `[1, cos z, sin z] · p`, with the jet
-    /// rules of `cos` and `sin`.
+    /// The features of a jet of inputs: `z = x Ω`, then `[x, 1, cos z, sin z] · p` (`x` and
+    /// `1` where present), with the jet rules of `cos` and `sin`.
     pub fn forward(&self, x: Jet) -> Jet {
+        let mut parts = Vec::with_capacity(4);
+        if self.coordinates {
+            parts.push(x.clone());
+        }
         let z = x.linear(&self.omega, None);
-        let mut parts = Vec::with_capacity(3);
         if self.constant {
             let [n, _] = z.value().dims();
             let ones = Tensor::ones([n, 1], &z.value().device());

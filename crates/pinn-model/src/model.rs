@@ -70,6 +70,12 @@ pub enum FeaturesConfig {
         /// Standard deviation σ of the frequencies.
         sigma: f64,
     },
+    /// Fourier features along single axes beside the coordinates:
+    /// `(x, cos(2πk x_i/L_i), sin(2πk x_i/L_i))_{k ≤ K_i}` (multiscale in some axes only).
+    Axes {
+        /// `K_i`, one per coordinate (0: none along that axis).
+        max_modes: Vec<usize>,
+    },
 }
 
 /// The architecture of a model, as written in a config's `[model]` table.
@@ -138,6 +144,11 @@ impl ModelConfig {
             {
                 Err("model.features needs count ≥ 1 and sigma > 0 for random features".into())
             }
+            Some(FeaturesConfig::Axes { max_modes }) if max_modes.iter().all(|&k| k == 0) => Err(
+                "model.features.max_modes needs a mode along at least one axis, e.g. \
+                     max_modes = [10, 0, 0]"
+                    .into(),
+            ),
             _ => Ok(()),
         }
     }
@@ -224,6 +235,18 @@ impl ModelConfig {
             FeaturesConfig::Random { count, sigma } => Ok(FourierFeatures::random(
                 dim, *count, *sigma, &mut rng, device,
             )),
+            FeaturesConfig::Axes { max_modes } => {
+                if max_modes.len() != dim {
+                    return Err(format!(
+                        "model.features.max_modes needs one entry per coordinate ({dim}), got \
+                         {}; e.g. max_modes = {:?}",
+                        max_modes.len(),
+                        vec![0; dim]
+                    ));
+                }
+                let lengths: Vec<f64> = lo.iter().zip(hi).map(|(a, b)| b - a).collect();
+                Ok(FourierFeatures::along_axes(&lengths, max_modes, device))
+            }
         });
         let features = features.transpose()?;
         Ok(match features {

@@ -106,6 +106,9 @@ pub fn estimate(config: &Config, budget: f64) -> Result<MemoryEstimate, String> 
             2.0 * (2.0 * *max_mode as f64 + 1.0).powf(d)
         }
         Some(FeaturesConfig::Random { count, .. }) => 2.0 * *count as f64,
+        Some(FeaturesConfig::Axes { max_modes }) => {
+            d + 2.0 * max_modes.iter().sum::<usize>() as f64
+        }
     };
     // A system: `m` outputs (one per field), `k` residual rows per interior point.
     let (m_out, k_eq) = config.pde.problem().map_or((1.0, 1.0), |p| {
@@ -124,6 +127,7 @@ pub fn estimate(config: &Config, budget: f64) -> Result<MemoryEstimate, String> 
     let features_fix = match &m.features {
         Some(FeaturesConfig::Periodic { .. }) => "lower model.features.max_mode or model.width",
         Some(FeaturesConfig::Random { .. }) => "lower model.features.count or model.width",
+        Some(FeaturesConfig::Axes { .. }) => "lower model.features.max_modes or model.width",
         None => "lower model.width or model.depth",
     };
     let fitting_rows = (0.5 * budget / per_row).floor();

@@ -6,6 +6,7 @@ mod diffusion;
 mod expression;
 mod flux;
 mod heat;
+mod heat_multiscale;
 mod helmholtz;
 mod navier_stokes;
 mod poisson;
@@ -19,6 +20,7 @@ pub use diffusion::Diffusion;
 pub use expression::{ConditionConfig, ConditionKind, ExpressionConfig, GeometryConfig};
 pub use flux::{neumann as poisson1d_neumann, robin as poisson1d_robin};
 pub use heat::{Heat, HeatInverse};
+pub use heat_multiscale::HeatMultiscale;
 pub use helmholtz::Helmholtz;
 pub use navier_stokes::{Kovasznay, LidDriven, NavierStokes, TaylorGreen};
 pub use poisson::Poisson;
@@ -108,6 +110,9 @@ pub enum PdeConfig {
     /// the square (`outer`), `u = 0` on the circles (`holes`); no exact solution (compare
     /// with `[reference] file`).
     Poisson2dClassic {},
+    /// PINNacle's Heat2d-MS: `u_t = u_xx/(500π)² + u_yy/π²` on `[0, 1]² × [0, 5]`,
+    /// `u* = sin(20πx) sin(πy) exp(−(400/500² + 1) t)`.
+    Heat2dMultiscale {},
     /// `−Δu + c u = f` on a CSG geometry with the source, the boundary data and the exact
     /// solution as expressions ([`ExpressionConfig`]).
     Expression(ExpressionConfig),
@@ -232,6 +237,7 @@ impl PdeConfig {
             }
             Self::LidDriven {} => LidDriven { nu: 0.01 }.problem("lid_driven"),
             Self::Poisson2dClassic {} => poisson2d_classic("poisson2d_classic"),
+            Self::Heat2dMultiscale {} => HeatMultiscale::default().problem("heat2d_multiscale"),
             Self::Expression(ref e) => e.problem("expression")?,
             Self::Kovasznay { re } => {
                 within("re", re, 1.0, MAX_REYNOLDS, "re = 20")?;
