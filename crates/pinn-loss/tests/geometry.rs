@@ -152,10 +152,7 @@ fn the_distance_vanishes_on_each_part_and_is_positive_inside() {
         .iter()
         .map(|y| distance::to_parts(&region, &p, y).abs())
         .fold(0.0, f64::max);
-    assert!(
-        worst <= 1e-9,
-        "|φ| = {worst:e} on the holes (corners rounded by ε)"
-    );
+    assert!(worst <= 1e-15, "|φ| = {worst:e} on the holes");
 }
 
 #[test]

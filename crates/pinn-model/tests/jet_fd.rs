@@ -214,6 +214,9 @@ fn fourier_mlp_and_random_features() {
             count: 8,
             sigma: 2.0,
         },
+        FeaturesConfig::Axes {
+            max_modes: vec![3, 0],
+        },
     ] {
         let cfg = ModelConfig {
             width: 12,

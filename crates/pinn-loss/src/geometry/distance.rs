@@ -13,9 +13,12 @@
 //!
 //! and the parts' distance joins them by the R-equivalence `a ~ b = ab / √(a² + b² + ε²)`,
 //! which vanishes where either does and stays near the smaller (no product of large factors
-//! that would amplify round-off on the boundary). ε = 10⁻⁸ × the size of the primitive or the
-//! region keeps both smooth where two zero sets meet (a corner, two parts touching), where
-//! they are `0/0` or `√0` without it.
+//! that would amplify round-off on the boundary). ε = 10⁻¹² × the size of the primitive or the
+//! region keeps both finite where two zero sets meet (a corner, two parts touching), where
+//! they are `0/0` or `√0` without it; the R-equivalence still vanishes exactly where either
+//! factor does, the conjunction on a face to `ε²/2b` at a distance `b` from a corner (below
+//! 10⁻¹⁵ beyond 10⁻⁹ of it). Near a corner `φ` is Lipschitz, not smooth, as every normalised
+//! distance to a corner is.
 //!
 //! A primitive whose `φ_k` changes sign inside the region (its boundary crosses the interior,
 //! as in a union of overlapping boxes) or a non-convex polygon is refused by [`check`] with
@@ -40,14 +43,14 @@ pub fn to_parts<T: Real>(region: &Region, parts: &[String], x: &[T]) -> T {
         .expect("check: the parts have primitives")
 }
 
-/// `ε²` for a box `(lo, hi)`: `(10⁻⁸ × its smallest side)²`.
+/// `ε²` for a box `(lo, hi)`: `(10⁻¹² × its smallest side)²`.
 fn rounding((lo, hi): &(Vec<f64>, Vec<f64>)) -> f64 {
     let size = lo
         .iter()
         .zip(hi)
         .map(|(a, b)| b - a)
         .fold(f64::INFINITY, f64::min);
-    (1e-8 * size).powi(2)
+    (1e-12 * size).powi(2)
 }
 
 /// `√(a² + b² + ε²)`.
