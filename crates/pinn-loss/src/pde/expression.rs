@@ -231,10 +231,6 @@ impl ExpressionConfig {
         let region = self
             .geometry
             .region()
-            .and_then(|r| {
-                r.check()?;
-                Ok(r)
-            })
             .map_err(|e| format!("pde.geometry: {e}"))?;
         let domain =
             Domain::from_region(region.clone()).map_err(|e| format!("pde.geometry: {e}"))?;
