@@ -205,3 +205,59 @@ fn bad_geometry_is_refused_with_the_fix() {
         "{e}"
     );
 }
+
+/// A region times a time interval: its parts are the lateral boundary (normals with no time
+/// component), `t = t₀` is the region at `t₀`, and interior points lie inside for every `t`.
+#[test]
+fn a_region_times_a_time_interval() {
+    let region =
+        Region::disk([0.0, 0.0], 1.0).named("rim") - Region::disk([0.3, 0.0], 0.2).named("hole");
+    let domain = Domain::space_time(&Domain::from_region(region.clone()).unwrap(), 0.0, 2.0);
+    assert_eq!(domain.names(), ["x", "y", "t"]);
+    let (ys, ns) = sampling::on_boundary(
+        &domain,
+        &Boundary::Parts(region.parts()),
+        Sampler::Halton,
+        300,
+        1,
+    )
+    .unwrap();
+    for (y, n) in ys.iter().zip(&ns) {
+        assert!(
+            region.level(&y[..2]).abs() <= 1e-12 && (0.0..=2.0).contains(&y[2]),
+            "{y:?}"
+        );
+        assert_eq!(n[2], 0.0);
+    }
+    let start = domain.initial_face().unwrap();
+    let (xs, _) = sampling::on_boundary(
+        &domain,
+        &Boundary::Faces(vec![start]),
+        Sampler::Halton,
+        200,
+        2,
+    )
+    .unwrap();
+    assert_eq!(xs.len(), 200);
+    assert!(xs.iter().all(|x| x[2] == 0.0 && region.contains(&x[..2])));
+    let inner = sampling::interior(&domain, Sampler::Uniform, 500, 3).unwrap();
+    assert!(
+        inner
+            .iter()
+            .all(|x| region.contains(&x[..2]) && (0.0..=2.0).contains(&x[2]))
+    );
+    // Box faces are not a region's boundary: the error names its parts.
+    let side = pinn_loss::Face {
+        axis: 0,
+        upper: false,
+    };
+    let e = sampling::on_boundary(
+        &domain,
+        &Boundary::Faces(vec![side]),
+        Sampler::Halton,
+        10,
+        0,
+    )
+    .unwrap_err();
+    assert!(e.contains("rim, hole"), "{e}");
+}

@@ -68,24 +68,31 @@ pub fn sample_grid(
         })
         .collect();
     // Evaluate in chunks: the activations of one pass stay small. Outside a region the
-    // model means nothing: NaN.
+    // model and the exact solution mean nothing: NaN.
     let m = run.fields().len();
-    let u = points
-        .chunks(65_536)
-        .flat_map(|chunk| run.values_at(chunk, device))
-        .enumerate()
-        .map(|(k, v)| {
-            if domain.contains(&points[k / m]) {
-                v
-            } else {
-                f64::NAN
-            }
-        })
-        .collect();
+    let outside = |values: Vec<f64>| -> Vec<f64> {
+        values
+            .into_iter()
+            .enumerate()
+            .map(|(k, v)| {
+                if domain.contains(&points[k / m]) {
+                    v
+                } else {
+                    f64::NAN
+                }
+            })
+            .collect()
+    };
+    let u = outside(
+        points
+            .chunks(65_536)
+            .flat_map(|chunk| run.values_at(chunk, device))
+            .collect(),
+    );
     Ok(GridSample {
         names: domain.names().to_vec(),
         per_axis,
-        exact: run.exact_at(&points),
+        exact: run.exact_at(&points).map(outside),
         fields: run.fields(),
         lo,
         hi,

@@ -2,7 +2,7 @@
 //! sphere, a polygon's edges. Each piece maps the unit cube onto itself uniformly in its
 //! surface measure and gives the primitive's outward normal there; a point of a piece lies on
 //! the region's boundary when the region's level with that primitive held at 0 is 0
-//! ([`Region::level_with`]), and the region's outward normal is the primitive's times its
+//! ([`Region::keeps`]), and the region's outward normal is the primitive's times its
 //! orientation (reversed on a hole).
 
 use std::f64::consts::PI;
