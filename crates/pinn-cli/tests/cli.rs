@@ -479,6 +479,20 @@ fn an_expression_problem_matches_the_rust_problem_bitwise() {
     assert_eq!(a["terms"], b["terms"]);
 }
 
+/// An evolution problem on a region written in TOML alone (heat on a square with a hole,
+/// every condition built in) trains to the exact solution.
+#[test]
+fn an_expression_heat_problem_on_a_region_trains_to_its_exact_solution() {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../configs/expression/heat_hole.toml"),
+    )
+    .unwrap();
+    let (out, dir) = train_into("expr-heat", &text, &[]);
+    let s = summary(&out, &dir);
+    let rel = s["rel_l2"].as_f64().unwrap();
+    assert!(rel < 1e-6, "rel. L2 {rel:e}");
+}
+
 /// Bad geometry, parts and expressions in a config exit 2 with the field and the fix.
 #[test]
 fn bad_expression_problems_are_rejected() {
@@ -525,6 +539,19 @@ fn bad_expression_problems_are_rejected() {
             &["pde.conditions[1]", "alpha and beta"],
         ),
     ];
+    let heat = repository_config("configs/expression/heat_hole.toml", 2);
+    rejects(
+        "expr-no-initial",
+        &heat.replacen("initial = \"sin(pi*x) * sin(pi*y)\"\n", "", 1),
+        &[],
+        &["pde.time needs initial data"],
+    );
+    rejects(
+        "expr-time",
+        &heat.replacen("time = [0.0, 1.0]", "time = [1.0, 0.0]", 1),
+        &[],
+        &["pde.time", "t0 < t1"],
+    );
     for (name, from, to, needles) in cases {
         assert!(base.contains(from), "{name}: {from}");
         rejects(name, &base.replacen(from, to, 1), &[], needles);

@@ -7,7 +7,7 @@
 use std::sync::{Arc, OnceLock};
 
 use burn::tensor::Device;
-use pinn_loss::pde::PdeConfig;
+use pinn_loss::pde::{ConditionConfig, ConditionKind, ExpressionConfig, GeometryConfig, PdeConfig};
 use pinn_loss::{Constraint, Problem, Sampler, points_tensor, sampling};
 use pinn_model::backend::{Backend, Dtype, autodiff_device};
 use pinn_model::{Activation, Constrained, Field, Jet, JetSpec, Model, ModelConfig, SecondOrder};
@@ -35,10 +35,47 @@ fn problems() -> Vec<Problem> {
         PdeConfig::Advection { beta: 30.0 },
         PdeConfig::Kovasznay { re: 20.0 },
         PdeConfig::Poisson2dClassic {},
+        PdeConfig::Expression(heat_on_a_holed_square()),
     ]
     .into_iter()
     .map(|p| p.problem().unwrap())
     .collect()
+}
+
+/// `u_t = 0.1 Δu` on the unit square minus a disk, with data from
+/// `exp(−0.2π²t) sin πx sin πy` on both parts and at t = 0 (`configs/expression/heat_hole.toml`).
+fn heat_on_a_holed_square() -> ExpressionConfig {
+    let part = |p: &str| Some(p.to_string());
+    ExpressionConfig {
+        diffusivity: 0.1,
+        reaction: 0.0,
+        time: Some([0.0, 1.0]),
+        initial: Some("sin(pi*x) * sin(pi*y)".into()),
+        source: "0".into(),
+        exact: None,
+        geometry: GeometryConfig::Difference {
+            of: vec![
+                GeometryConfig::Rectangle {
+                    x: [0.0, 1.0],
+                    y: [0.0, 1.0],
+                    part: part("sides"),
+                },
+                GeometryConfig::Disk {
+                    center: [0.5, 0.5],
+                    radius: 0.2,
+                    part: part("circle"),
+                },
+            ],
+        },
+        conditions: vec![ConditionConfig {
+            name: None,
+            on: vec!["sides".into(), "circle".into()],
+            kind: ConditionKind::Dirichlet,
+            value: "exp(-0.2*pi^2*t) * sin(pi*x) * sin(pi*y)".into(),
+            alpha: None,
+            beta: None,
+        }],
+    }
 }
 
 fn constrained(problem: &Problem, seed: u64) -> Constrained<Model> {

@@ -1,6 +1,7 @@
-//! A problem written in the config alone: `−Δu + c u = f` on a CSG geometry, with the source,
-//! the boundary data and (optionally) the exact solution given as expressions
-//! ([`crate::expr`]). `c = 0` is Poisson's equation, `c > 0` the screened Poisson (linearised
+//! A problem written in the config alone: `−κΔu + c u = f` on a CSG geometry, or
+//! `u_t − κΔu + c u = f` on it times a time interval, with the source, the boundary and
+//! initial data and (optionally) the exact solution given as expressions ([`crate::expr`]).
+//! `c = 0` is Poisson's (or the heat) equation, `c > 0` the screened Poisson (linearised
 //! Poisson–Boltzmann) equation, `c = −k²` Helmholtz's.
 //!
 //! ```toml
@@ -27,7 +28,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::expr::Expr;
 use crate::geometry::distance;
-use crate::lift::blend;
+use crate::lift::{blend, hold};
 use crate::real::Real;
 use crate::{Boundary, Condition, Domain, Problem, Region, Residual};
 
@@ -35,9 +36,18 @@ use crate::{Boundary, Condition, Domain, Problem, Region, Residual};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ExpressionConfig {
-    /// The reaction coefficient `c` of `−Δu + c u = f`.
+    /// The diffusivity `κ`.
+    #[serde(default = "unit")]
+    pub diffusivity: f64,
+    /// The reaction coefficient `c`.
     #[serde(default)]
     pub reaction: f64,
+    /// The time interval `[t₀, t₁]` of an evolution problem (time is then the coordinate `t`).
+    #[serde(default)]
+    pub time: Option<[f64; 2]>,
+    /// The initial data `u(x, t₀)` of an evolution problem.
+    #[serde(default)]
+    pub initial: Option<String>,
     /// The source `f`.
     pub source: String,
     /// The exact solution, when known (for the error).
@@ -191,36 +201,63 @@ pub enum ConditionKind {
     Robin,
 }
 
-/// `−Δu + c u` with the source `f` an expression.
+fn unit() -> f64 {
+    1.0
+}
+
+/// `−κΔu + c u`, or `u_t − κΔu + c u` in `space` coordinates and time (the last), with the
+/// source `f` an expression.
 #[derive(Clone, Debug)]
-struct Elliptic {
-    dim: usize,
+struct ReactionDiffusion {
+    space: usize,
+    time: bool,
+    diffusivity: f64,
     reaction: f64,
     source: Expr,
 }
 
-impl Residual for Elliptic {
+impl Residual for ReactionDiffusion {
     fn spec(&self) -> JetSpec {
-        JetSpec::values(self.dim).with_second(SecondOrder::laplacian(self.dim))
+        let spec = JetSpec::values(self.space + usize::from(self.time));
+        let spec = if self.time {
+            spec.with_first(self.space)
+        } else {
+            spec
+        };
+        spec.with_second(SecondOrder::new(
+            (0..self.space).map(|i| (i, i, 1.0)).collect(),
+        ))
     }
 
-    /// `−Δu + c u`.
+    /// `u_t − κΔu + c u` (the terms present).
     fn operator(&self, _x: &Tensor<2>, u: &Jet) -> Tensor<2> {
-        let laplacian = u.second_dense(0).neg();
-        if self.reaction == 0.0 {
-            laplacian
+        let mut r = if self.diffusivity == 1.0 {
+            u.second_dense(0).neg()
         } else {
-            laplacian + u.value().clone().mul_scalar(self.reaction)
+            u.second_dense(0).mul_scalar(-self.diffusivity)
+        };
+        if self.time {
+            r = u.first_dense(self.space) + r;
         }
+        if self.reaction != 0.0 {
+            r = r + u.value().clone().mul_scalar(self.reaction);
+        }
+        r
     }
 
     fn source(&self, x: &[f64]) -> f64 {
         self.source.eval(x)
     }
 
-    /// `|ω|² + c`.
+    /// `|i ω_t + κ|ω_x|² + c|`.
     fn symbol(&self, omega: &[f64]) -> Option<f64> {
-        Some(omega.iter().map(|w| w * w).sum::<f64>() + self.reaction)
+        let spatial = self.diffusivity * omega[..self.space].iter().map(|w| w * w).sum::<f64>()
+            + self.reaction;
+        Some(if self.time {
+            omega[self.space].hypot(spatial)
+        } else {
+            spatial.abs()
+        })
     }
 }
 
@@ -232,8 +269,33 @@ impl ExpressionConfig {
             .geometry
             .region()
             .map_err(|e| format!("pde.geometry: {e}"))?;
-        let domain =
+        let space =
             Domain::from_region(region.clone()).map_err(|e| format!("pde.geometry: {e}"))?;
+        let domain = match (self.time, &self.initial) {
+            (None, None) => space,
+            (Some([t0, t1]), Some(_)) if t0.is_finite() && t1.is_finite() && t0 < t1 => {
+                Domain::space_time(&space, t0, t1)
+            }
+            (Some(t), Some(_)) => {
+                return Err(format!(
+                    "pde.time = {t:?} needs finite t0 < t1, e.g. time = [0.0, 1.0]"
+                ));
+            }
+            (Some(_), None) => {
+                return Err(
+                    "pde.time needs initial data: pde.initial = \"…\" (an expression in the \
+                     coordinates and t)"
+                        .into(),
+                );
+            }
+            (None, Some(_)) => {
+                return Err(
+                    "pde.initial needs a time interval: pde.time = [t0, t1] (or drop initial \
+                     for a steady problem)"
+                        .into(),
+                );
+            }
+        };
         let names = domain.names().to_vec();
         let parse =
             |field: &str, s: &str| Expr::parse(s, &names).map_err(|e| format!("{field}: {e}"));
@@ -243,8 +305,16 @@ impl ExpressionConfig {
                 self.reaction
             ));
         }
-        let residual = Elliptic {
-            dim: domain.dim(),
+        if !(self.diffusivity.is_finite() && self.diffusivity > 0.0) {
+            return Err(format!(
+                "pde.diffusivity must be a finite number > 0 (got {}); e.g. diffusivity = 1",
+                self.diffusivity
+            ));
+        }
+        let residual = ReactionDiffusion {
+            space: region.dim(),
+            time: self.time.is_some(),
+            diffusivity: self.diffusivity,
             reaction: self.reaction,
             source: parse("pde.source", &self.source)?,
         };
@@ -299,12 +369,27 @@ impl ExpressionConfig {
             };
             problem = problem.with_condition(condition);
         }
+        let mut lifted_initial = None;
+        if let (Some(initial), Some([t0, _])) = (&self.initial, self.time) {
+            let u0 = parse("pde.initial", initial)?;
+            let start = problem.domain.initial_face().expect("a space-time domain");
+            let data = u0.clone();
+            problem = problem.with_condition(Condition::value(
+                "initial",
+                vec![start],
+                Arc::new(move |x| data.eval(x)),
+            ));
+            lifted_initial = Some((t0, u0));
+        }
         if let Some(exact) = &self.exact {
             let u = parse("pde.exact", exact)?;
             problem = problem.with_exact(move |x| u.eval(x));
         }
         let dim = problem.domain.dim();
-        Ok(problem.with_lift(move |x| {
+        // g̃ = B(x, t), the blend of the parts' data, or for an evolution problem
+        // g̃ = u₀(x) + B(x, t) − B(x, t₀): the initial data at t₀, the parts' data on them when
+        // the two agree there (no 0/0 of a blend with t − t₀ where the two sets meet).
+        let blended = move |x: &Jet| -> Option<Jet> {
             let columns: Vec<Jet> = (0..dim).map(|i| x.clone().narrow(i, 1)).collect();
             let parts: Vec<(Jet, Jet)> = lifted
                 .iter()
@@ -315,9 +400,17 @@ impl ExpressionConfig {
                     )
                 })
                 .collect();
-            match parts.len() {
-                0 => columns[0].constant_like(0.0),
-                _ => blend(&parts),
+            (!parts.is_empty()).then(|| blend(&parts))
+        };
+        Ok(problem.with_lift(move |x| {
+            let Some((t0, u0)) = &lifted_initial else {
+                return blended(x).unwrap_or_else(|| x.clone().narrow(0, 1).constant_like(0.0));
+            };
+            let columns: Vec<Jet> = (0..dim).map(|i| x.clone().narrow(i, 1)).collect();
+            let start = u0.eval_real(&columns);
+            match (blended(x), blended(&hold(x, dim - 1, *t0))) {
+                (Some(b), Some(b0)) => start + (b - b0),
+                _ => start,
             }
         }))
     }
