@@ -35,6 +35,11 @@ fn problems() -> Vec<Problem> {
         PdeConfig::Advection { beta: 30.0 },
         PdeConfig::Kovasznay { re: 20.0 },
         PdeConfig::Poisson2dClassic {},
+        PdeConfig::AllenCahn1d {
+            eps: 0.05,
+            a: 0.1,
+            t_end: 10.0,
+        },
         PdeConfig::Expression(heat_on_a_holed_square()),
     ]
     .into_iter()

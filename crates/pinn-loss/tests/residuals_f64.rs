@@ -9,8 +9,8 @@ use std::sync::{Arc, OnceLock};
 use burn::Tensor;
 use burn::tensor::Device;
 use pinn_loss::pde::{
-    Advection, Burgers, Diffusion, Heat, HeatMultiscale, Helmholtz, Kovasznay, Poisson, PoissonNd,
-    TaylorGreen, Wave, poisson1d_neumann, poisson1d_robin,
+    Advection, AllenCahn, Burgers, Diffusion, Heat, HeatMultiscale, Helmholtz, Kovasznay, Poisson,
+    PoissonNd, TaylorGreen, Wave, poisson1d_neumann, poisson1d_robin,
 };
 use pinn_loss::{PinnLoss, PointsConfig, Problem, Sampler, points_tensor, sampling};
 use pinn_model::backend::{Backend, Dtype, autodiff_device};
@@ -209,6 +209,26 @@ fn advection_and_heat_residuals_vanish_on_exact_solutions() {
     assert!(e < 1e-12, "heat2d_multiscale: {e:e}");
     let x = [0.3, 0.6, 2.0];
     assert!((p.exact.as_ref().unwrap()(&x)[0] - h_exact(&x)).abs() < 1e-15);
+}
+
+/// The Allen–Cahn front `1/(1 + exp((x − ct)/(√2ε)))` solves `u_t = ε²u_xx + u(1−u)(u−a)`.
+#[test]
+fn the_allen_cahn_front_solves_the_equation() {
+    let ac = AllenCahn {
+        eps: 0.05,
+        a: 0.1,
+        t_end: 10.0,
+    };
+    let (c, w) = (ac.speed(), 2f64.sqrt() * ac.eps);
+    let p = ac.problem("allen_cahn1d");
+    let e = residual_of_exact(&p, |x| {
+        (coord(x, 0) - coord(x, 1).scale(c))
+            .scale(1.0 / w)
+            .exp()
+            .add_scalar(1.0)
+            .recip()
+    });
+    assert!(e < 1e-12, "allen_cahn: {e:e}");
 }
 
 /// PINNacle's closed form, `sin(20πx) sin(πy) exp(−(400/500² + 1) t)`.

@@ -1,6 +1,7 @@
 //! The shipped PDEs, each with an exact solution, and the `[pde]` table that selects one.
 
 mod advection;
+mod allen_cahn;
 mod burgers;
 mod diffusion;
 mod expression;
@@ -15,6 +16,7 @@ mod poisson_nd;
 mod wave;
 
 pub use advection::Advection;
+pub use allen_cahn::AllenCahn;
 pub use burgers::Burgers;
 pub use diffusion::Diffusion;
 pub use expression::{ConditionConfig, ConditionKind, ExpressionConfig, GeometryConfig};
@@ -113,6 +115,19 @@ pub enum PdeConfig {
     /// PINNacle's Heat2d-MS: `u_t = u_xx/(500π)² + u_yy/π²` on `[0, 1]² × [0, 5]`,
     /// `u* = sin(20πx) sin(πy) exp(−(400/500² + 1) t)`.
     Heat2dMultiscale {},
+    /// Allen–Cahn `u_t = ε² u_xx + u(1 − u)(u − a)` on `[−1, 1] × [0, T]` with its exact
+    /// travelling front.
+    AllenCahn1d {
+        /// The interface width `ε`.
+        #[serde(default = "allen_cahn_eps")]
+        eps: f64,
+        /// The unstable state `a ∈ (0, 1)`.
+        #[serde(default = "allen_cahn_a")]
+        a: f64,
+        /// The final time `T`.
+        #[serde(default = "allen_cahn_t_end")]
+        t_end: f64,
+    },
     /// `−Δu + c u = f` on a CSG geometry with the source, the boundary data and the exact
     /// solution as expressions ([`ExpressionConfig`]).
     Expression(ExpressionConfig),
@@ -171,6 +186,15 @@ fn five() -> usize {
 }
 fn four() -> f64 {
     4.0
+}
+fn allen_cahn_eps() -> f64 {
+    0.05
+}
+fn allen_cahn_a() -> f64 {
+    0.1
+}
+fn allen_cahn_t_end() -> f64 {
+    10.0
 }
 fn default_nu() -> f64 {
     0.1
@@ -238,6 +262,17 @@ impl PdeConfig {
             Self::LidDriven {} => LidDriven { nu: 0.01 }.problem("lid_driven"),
             Self::Poisson2dClassic {} => poisson2d_classic("poisson2d_classic"),
             Self::Heat2dMultiscale {} => HeatMultiscale::default().problem("heat2d_multiscale"),
+            Self::AllenCahn1d { eps, a, t_end } => {
+                // Below ε = 10⁻², the front (about 3ε wide) is thinner than affordable points.
+                within("eps", eps, 1e-2, 1.0, "eps = 0.05")?;
+                if !(a > 0.0 && a < 1.0) {
+                    return Err(format!(
+                        "pde.a = {a} must lie strictly between 0 and 1 (the unstable state); e.g. a = 0.1"
+                    ));
+                }
+                within("t_end", t_end, 1e-3, 100.0, "t_end = 10")?;
+                AllenCahn { eps, a, t_end }.problem("allen_cahn1d")
+            }
             Self::Expression(ref e) => e.problem("expression")?,
             Self::Kovasznay { re } => {
                 within("re", re, 1.0, MAX_REYNOLDS, "re = 20")?;
