@@ -128,7 +128,7 @@ fn unit_points(sampler: Sampler, n: usize, d: usize, seed: u64) -> Result<Vec<Ve
 
 /// `n` points inside the domain (for a region: the first `n` of the candidates in its
 /// bounding box that fall inside, every `k`-th of them for a grid). The error says when a
-/// region has no interior points.
+/// region has no interior points, or fewer than `n` among the most candidates drawn.
 pub fn interior(
     domain: &Domain,
     sampler: Sampler,
@@ -163,6 +163,15 @@ pub fn interior(
                      primitives that do not overlap); check the geometry"
                         .into(),
                 );
+            }
+            if inside.len() < n {
+                return Err(format!(
+                    "only {} of {m} candidate points fall inside the region (it fills about \
+                     {:.1e} of its bounding box); ask for at most that many points or check \
+                     the geometry",
+                    inside.len(),
+                    inside.len() as f64 / m as f64
+                ));
             }
             return Ok(pick(inside, n, sampler));
         }
