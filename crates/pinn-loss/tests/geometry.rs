@@ -204,6 +204,33 @@ fn bad_geometry_is_refused_with_the_fix() {
         e.contains("passes through the region") && e.contains("soft"),
         "{e}"
     );
+    // …and so are non-convex polygons (the L as a difference of boxes is fine).
+    let l = Region::polygon(&[
+        [0.0, 0.0],
+        [1.0, 0.0],
+        [1.0, 0.5],
+        [0.5, 0.5],
+        [0.5, 1.0],
+        [0.0, 1.0],
+    ]);
+    let problem = Problem::new("l", pde::Poisson::new(2), Domain::from_region(l).unwrap())
+        .with_condition(Condition::value(
+            "all",
+            Boundary::part("boundary"),
+            Arc::new(|_| 0.0),
+        ))
+        .with_zero_lift();
+    let e = problem.ansatz().unwrap_err();
+    assert!(e.contains("convex polygon") && e.contains("soft"), "{e}");
+    let l = Region::rectangle((0.0, 1.0), (0.0, 1.0)) - Region::rectangle((0.5, 1.5), (0.5, 1.5));
+    let problem = Problem::new("l", pde::Poisson::new(2), Domain::from_region(l).unwrap())
+        .with_condition(Condition::value(
+            "all",
+            Boundary::part("boundary"),
+            Arc::new(|_| 0.0),
+        ))
+        .with_zero_lift();
+    assert!(problem.ansatz().is_ok());
 }
 
 /// A region times a time interval: its parts are the lateral boundary (normals with no time
