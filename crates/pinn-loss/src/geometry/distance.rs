@@ -75,7 +75,7 @@ pub fn check(region: &Region, parts: &[String], xs: &[Vec<f64>]) -> Result<(), S
         {
             return Err(format!(
                 "hard constraints on boundary part `{}` need a convex polygon; split it into \
-                 convex ones or use soft constraints (constraints = \"soft\")",
+                 convex ones or use soft constraints (model.hard_constraints = false)",
                 leaf.part
             ));
         }
@@ -83,7 +83,7 @@ pub fn check(region: &Region, parts: &[String], xs: &[Vec<f64>]) -> Result<(), S
             return Err(format!(
                 "hard constraints on boundary part `{}`: its primitive's boundary passes \
                  through the region (its distance function vanishes near {x:?}); use soft \
-                 constraints (constraints = \"soft\")",
+                 constraints (model.hard_constraints = false)",
                 leaf.part
             ));
         }
