@@ -188,18 +188,21 @@ fn bad_geometry_is_refused_with_the_fix() {
     let e = sampling::on_boundary(&covered, &Boundary::part("inner"), Sampler::Halton, 10, 0)
         .unwrap_err();
     assert!(e.contains("do not lie on the region's boundary"), "{e}");
-    // Hard constraints on a primitive whose boundary crosses the region are refused.
+    // Hard constraints on a primitive whose boundary crosses the region are refused…
+    let ansatz = |region: Region, part: &str| {
+        let domain = Domain::from_region(region).unwrap();
+        Problem::new("hard", pde::Poisson::new(2), domain)
+            .with_condition(Condition::value(
+                part,
+                Boundary::part(part),
+                Arc::new(|_| 0.0),
+            ))
+            .with_zero_lift()
+            .ansatz()
+    };
     let union = Region::rectangle((0.0, 1.0), (0.0, 1.0)).named("a")
         | Region::rectangle((0.5, 1.5), (0.0, 1.0)).named("b");
-    let domain = Domain::from_region(union).unwrap();
-    let problem = Problem::new("union", pde::Poisson::new(2), domain)
-        .with_condition(Condition::value(
-            "a",
-            Boundary::part("a"),
-            Arc::new(|_| 0.0),
-        ))
-        .with_zero_lift();
-    let e = problem.ansatz().unwrap_err();
+    let e = ansatz(union, "a").unwrap_err();
     assert!(
         e.contains("passes through the region") && e.contains("soft"),
         "{e}"
@@ -213,24 +216,10 @@ fn bad_geometry_is_refused_with_the_fix() {
         [0.5, 1.0],
         [0.0, 1.0],
     ]);
-    let problem = Problem::new("l", pde::Poisson::new(2), Domain::from_region(l).unwrap())
-        .with_condition(Condition::value(
-            "all",
-            Boundary::part("boundary"),
-            Arc::new(|_| 0.0),
-        ))
-        .with_zero_lift();
-    let e = problem.ansatz().unwrap_err();
+    let e = ansatz(l, "boundary").unwrap_err();
     assert!(e.contains("convex polygon") && e.contains("soft"), "{e}");
     let l = Region::rectangle((0.0, 1.0), (0.0, 1.0)) - Region::rectangle((0.5, 1.5), (0.5, 1.5));
-    let problem = Problem::new("l", pde::Poisson::new(2), Domain::from_region(l).unwrap())
-        .with_condition(Condition::value(
-            "all",
-            Boundary::part("boundary"),
-            Arc::new(|_| 0.0),
-        ))
-        .with_zero_lift();
-    assert!(problem.ansatz().is_ok());
+    assert!(ansatz(l, "boundary").is_ok());
 }
 
 /// A region times a time interval: its parts are the lateral boundary (normals with no time
