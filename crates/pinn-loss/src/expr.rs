@@ -31,6 +31,8 @@ enum Node {
     Variable(usize),
     Negate(Box<Node>),
     Binary(Op, Box<Node>, Box<Node>),
+    /// `a^n` for a constant integer `n` (folded when parsed).
+    Powi(Box<Node>, i32),
     Call(Function, Box<Node>),
 }
 
@@ -115,13 +117,8 @@ fn eval<T: Real>(node: &Node, x: &[T]) -> T {
         Node::Number(c) => x[0].constant_like(*c),
         Node::Variable(i) => x[*i].clone(),
         Node::Negate(a) => eval(a, x).scale(-1.0),
+        Node::Powi(a, n) => eval(a, x).powi(*n),
         Node::Binary(op, a, b) => {
-            if let (Op::Pow, Some(n)) = (op, constant(b))
-                && n.fract() == 0.0
-                && n.abs() <= 64.0
-            {
-                return eval(a, x).powi(n as i32);
-            }
             let (a, b) = (eval(a, x), eval(b, x));
             match op {
                 Op::Add => a + b,
@@ -154,7 +151,9 @@ fn constant(node: &Node) -> Option<f64> {
     match node {
         Node::Number(c) => Some(*c),
         Node::Variable(_) => None,
-        Node::Negate(a) | Node::Call(_, a) => free(a).then(|| eval::<f64>(node, &[0.0])),
+        Node::Negate(a) | Node::Call(_, a) | Node::Powi(a, _) => {
+            free(a).then(|| eval::<f64>(node, &[0.0]))
+        }
         Node::Binary(_, a, b) => (free(a) && free(b)).then(|| eval::<f64>(node, &[0.0])),
     }
 }
@@ -209,11 +208,13 @@ impl Parser<'_> {
         }
         let base = self.atom()?;
         if self.eat(&['^']).is_some() {
-            return Ok(Node::Binary(
-                Op::Pow,
-                Box::new(base),
-                Box::new(self.unary()?),
-            ));
+            let exponent = self.unary()?;
+            return Ok(match constant(&exponent) {
+                Some(n) if n.fract() == 0.0 && n.abs() <= 64.0 => {
+                    Node::Powi(Box::new(base), n as i32)
+                }
+                _ => Node::Binary(Op::Pow, Box::new(base), Box::new(exponent)),
+            });
         }
         Ok(base)
     }

@@ -65,6 +65,15 @@ pub fn transfinite(x: &Jet, lo: [f64; 2], hi: [f64; 2], g: impl Fn(&Jet) -> Jet)
     edges - corners
 }
 
+/// The lift of an evolution problem from the initial data `u₀` (its jet at `x`) and a lift
+/// `B` of the boundary data at every time: `g̃ = u₀(x) + B(x, t) − B(x, t₀)`, `t` the column
+/// `axis`. It is `u₀` at `t₀` and `B` on the boundary wherever the data agree at `t₀`, and
+/// as smooth as `u₀` and `B` (a blend with `t − t₀` as one more part is `0/0` where the
+/// initial face meets the boundary).
+pub fn from_initial(x: &Jet, axis: usize, t0: f64, u0: Jet, b: impl Fn(&Jet) -> Jet) -> Jet {
+    u0 + (b(x) - b(&hold(x, axis, t0)))
+}
+
 /// Transfinite interpolation of data `g_k` prescribed on boundary parts with distance
 /// functions `φ_k` ([`crate::geometry::distance`]):
 ///

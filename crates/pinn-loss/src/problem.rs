@@ -91,6 +91,7 @@ impl Problem {
         let (lo, hi) = (self.domain.lo(), self.domain.hi());
         let mut ansatz = Ansatz::none(self.domain.dim());
         let mut has_values = false;
+        let mut inside = Vec::new();
         for c in &self.conditions {
             match &c.constraint {
                 Constraint::Periodic { axis } => {
@@ -136,16 +137,15 @@ impl Problem {
                             c.name, self.name
                         )
                     })?;
-                    let xs = sampling::interior(&self.domain, Sampler::Halton, 4096, 0)?;
-                    distance::check(region, parts, &xs)?;
+                    // The interior sample the checks share, drawn once.
+                    if inside.is_empty() {
+                        inside = sampling::interior(&self.domain, Sampler::Halton, 4096, 0)?;
+                    }
+                    distance::check(region, parts, &inside)?;
                     let (region, parts) = (region.clone(), parts.clone());
                     ansatz = ansatz.with_distance_on(
                         field,
-                        Arc::new(move |x: &Jet| {
-                            let columns: Vec<Jet> =
-                                (0..region.dim()).map(|i| x.clone().narrow(i, 1)).collect();
-                            distance::to_parts(&region, &parts, &columns)
-                        }),
+                        Arc::new(move |x: &Jet| distance::to_parts(&region, &parts, &x.columns())),
                     );
                 }
             }

@@ -546,11 +546,10 @@ impl Jet {
         self.chain(|z, n| {
             let inv = z.clone().recip();
             let mut out = vec![z.log(), inv.clone()];
-            for k in 1..n.saturating_sub(1) {
+            for k in 1..n - 1 {
                 let prev = out.last().expect("f'").clone();
                 out.push(prev * inv.clone().mul_scalar(-(k as f64)));
             }
-            out.truncate(n);
             out
         })
     }
@@ -639,6 +638,12 @@ impl Jet {
     /// Columns `start..end` of every stream.
     pub fn narrow(self, start: usize, len: usize) -> Self {
         self.map_linear(|t| t.narrow(1, start, len))
+    }
+
+    /// Every channel as a jet of its own (`[N, 1]` each): the coordinates of an input jet.
+    pub fn columns(&self) -> Vec<Jet> {
+        let [_, w] = self.value.dims();
+        (0..w).map(|i| self.clone().narrow(i, 1)).collect()
     }
 }
 

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use burn::Tensor;
 use pinn_model::{Jet, JetSpec, SecondOrder};
 
-use crate::lift::hold;
+use crate::lift::{from_initial, hold};
 use crate::{Condition, Domain, Problem, Residual};
 
 /// `u_t − ε² u_xx − u(1 − u)(u − a)`. Coordinates `(x, t)`.
@@ -61,13 +61,13 @@ impl AllenCahn {
             .with_condition(Condition::value("initial", vec![initial], Arc::new(exact)))
             .with_exact(exact)
             .with_lift(move |x| {
-                let s = x.clone().narrow(0, 1).add_scalar(1.0).scale(0.5);
-                let side = |end: f64| {
-                    let at = hold(x, 0, end);
-                    self.front(&at) - self.front(&hold(&at, 1, 0.0))
+                // B linear in x between the data at x = ±1.
+                let sides = |y: &Jet| {
+                    let s = y.clone().narrow(0, 1).add_scalar(1.0).scale(0.5);
+                    s.clone().scale(-1.0).add_scalar(1.0) * self.front(&hold(y, 0, -1.0))
+                        + s * self.front(&hold(y, 0, 1.0))
                 };
-                let b = s.clone().scale(-1.0).add_scalar(1.0) * side(-1.0) + s * side(1.0);
-                self.front(&hold(x, 1, 0.0)) + b
+                from_initial(x, 1, 0.0, self.front(&hold(x, 1, 0.0)), sides)
             })
     }
 }

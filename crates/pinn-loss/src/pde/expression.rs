@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::expr::Expr;
 use crate::geometry::distance;
-use crate::lift::{blend, hold};
+use crate::lift::{blend, from_initial};
 use crate::real::Real;
 use crate::{Boundary, Condition, Domain, Problem, Region, Residual};
 
@@ -385,12 +385,11 @@ impl ExpressionConfig {
             let u = parse("pde.exact", exact)?;
             problem = problem.with_exact(move |x| u.eval(x));
         }
-        let dim = problem.domain.dim();
         // g̃ = B(x, t), the blend of the parts' data, or for an evolution problem
-        // g̃ = u₀(x) + B(x, t) − B(x, t₀): the initial data at t₀, the parts' data on them when
-        // the two agree there (no 0/0 of a blend with t − t₀ where the two sets meet).
-        let blended = move |x: &Jet| -> Option<Jet> {
-            let columns: Vec<Jet> = (0..dim).map(|i| x.clone().narrow(i, 1)).collect();
+        // g̃ = u₀(x) + B(x, t) − B(x, t₀) ([`from_initial`]).
+        let time = problem.domain.time_axis();
+        let blended = move |x: &Jet| {
+            let columns = x.columns();
             let parts: Vec<(Jet, Jet)> = lifted
                 .iter()
                 .map(|(on, g)| {
@@ -402,16 +401,17 @@ impl ExpressionConfig {
                 .collect();
             (!parts.is_empty()).then(|| blend(&parts))
         };
-        Ok(problem.with_lift(move |x| {
-            let Some((t0, u0)) = &lifted_initial else {
-                return blended(x).unwrap_or_else(|| x.clone().narrow(0, 1).constant_like(0.0));
-            };
-            let columns: Vec<Jet> = (0..dim).map(|i| x.clone().narrow(i, 1)).collect();
-            let start = u0.eval_real(&columns);
-            match (blended(x), blended(&hold(x, dim - 1, *t0))) {
-                (Some(b), Some(b0)) => start + (b - b0),
-                _ => start,
+        Ok(problem.with_lift(move |x| match (&lifted_initial, time) {
+            (Some((t0, u0)), Some(axis)) => {
+                let start = u0.eval_real(&x.columns());
+                match blended(x) {
+                    Some(_) => from_initial(x, axis, *t0, start, |y| {
+                        blended(y).expect("the parts have data")
+                    }),
+                    None => start,
+                }
             }
+            _ => blended(x).unwrap_or_else(|| x.clone().narrow(0, 1).constant_like(0.0)),
         }))
     }
 }

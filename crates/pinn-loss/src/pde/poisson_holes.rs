@@ -39,7 +39,7 @@ pub fn problem(name: &str) -> Problem {
             Arc::new(|_| 0.0),
         ))
         .with_lift(move |x| {
-            let xy = [x.clone().narrow(0, 1), x.clone().narrow(1, 1)];
+            let xy = x.columns();
             let phi = |p: &str| distance::to_parts(&region, &parts(p), &xy);
             let constant = |c: f64| xy[0].constant_like(c);
             blend(&[(phi("outer"), constant(1.0)), (phi("holes"), constant(0.0))])
