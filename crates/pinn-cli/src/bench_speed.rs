@@ -49,6 +49,9 @@ pub struct SpeedArgs {
     /// backend's, 256 on wgpu, none on the CPU).
     #[arg(long)]
     row_chunk: Option<usize>,
+    /// Run the hidden layers as fused CubeCL kernels (GPU backends; `train.fused`).
+    #[arg(long)]
+    fused: bool,
     /// Timed steps per measurement (after 3 warm-up steps).
     #[arg(long, default_value_t = 20)]
     steps: usize,
@@ -93,6 +96,9 @@ pub struct SpeedRow {
     /// Points per batch of the dense layers' products (`null`: all at once).
     #[serde(default)]
     pub row_chunk: Option<usize>,
+    /// Whether the hidden layers ran as fused kernels (`--fused`).
+    #[serde(default)]
+    pub fused: bool,
     /// With `--profile`: where a step's time goes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile: Option<Profile>,
@@ -142,6 +148,12 @@ pub fn run(args: &SpeedArgs) -> Result<(), String> {
     } else {
         args.backends.clone()
     };
+    if args.fused && backends.iter().any(|b| !b.is_gpu()) {
+        return Err(
+            "--fused needs GPU backends only, e.g. --backends wgpu --fused (the kernel is CubeCL)"
+                .into(),
+        );
+    }
     let cpu_threads = if args.threads.is_empty() {
         vec![default_threads()]
     } else {
@@ -161,6 +173,7 @@ pub fn run(args: &SpeedArgs) -> Result<(), String> {
                 interior: args.points[0],
                 threads,
                 row_chunk,
+                fused: args.fused,
             },
             args.steps,
             args.profile,
@@ -192,6 +205,7 @@ pub fn run(args: &SpeedArgs) -> Result<(), String> {
                     .args(["--threads", &threads.to_string()])
                     .args(["--steps", &args.steps.to_string()])
                     .args(args.profile.then_some("--profile"))
+                    .args(args.fused.then_some("--fused"))
                     .args(args.row_chunk.map(|r| format!("--row-chunk={r}")))
                     .output()
                     .map_err(|e| format!("cannot run {}: {e}", exe.display()))?;
@@ -223,9 +237,14 @@ pub fn run(args: &SpeedArgs) -> Result<(), String> {
         "backend", "interior", "threads", "ms/step", "points/s"
     );
     for r in &rows {
+        let backend = if r.fused {
+            format!("{}+fused", r.backend)
+        } else {
+            r.backend.clone()
+        };
         println!(
             "{:<8} {:>9} {:>7} {:>10.2} {:>14.3e}",
-            r.backend, r.interior, r.threads, r.ms_per_step, r.points_per_s
+            backend, r.interior, r.threads, r.ms_per_step, r.points_per_s
         );
     }
     println!("-> {}", args.out.join("speed.jsonl").display());
@@ -239,6 +258,7 @@ struct Measurement {
     interior: usize,
     threads: usize,
     row_chunk: Option<usize>,
+    fused: bool,
 }
 
 /// Time `steps` training steps after [`WARMUP`] untimed ones.
@@ -249,6 +269,7 @@ fn measure(m: Measurement, steps: usize, profile: bool) -> Result<SpeedRow, Stri
         interior,
         threads,
         row_chunk,
+        fused,
     } = m;
     let device = autodiff_device(backend, dtype)?;
     let problem = Poisson::new(2).problem("poisson2d");
@@ -266,9 +287,9 @@ fn measure(m: Measurement, steps: usize, profile: bool) -> Result<SpeedRow, Stri
         hard_constraints: false,
     };
     let mut model = config.init(problem.domain.lo(), problem.domain.hi(), 0, &device)?;
-    if let Some(rows) = row_chunk {
+    if row_chunk.is_some() || fused {
         model = model
-            .map_layers(&mut |d| d.with_row_chunk(Some(rows)))
+            .map_layers(&mut |d| d.with_row_chunk(row_chunk).with_fused(fused))
             .expect("an MLP's parameters are all in Dense layers");
     }
     let n_params = burn::module::Module::num_params(&model);
@@ -309,6 +330,7 @@ fn measure(m: Measurement, steps: usize, profile: bool) -> Result<SpeedRow, Stri
         points_per_s: interior as f64 / (ms_per_step * 1e-3),
         n_params,
         row_chunk,
+        fused,
         profile,
     })
 }

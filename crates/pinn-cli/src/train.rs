@@ -371,7 +371,7 @@ fn train_in(
     let n_params = model.num_params();
     let model = match config.backend.row_chunk() {
         Some(rows) => model
-            .map_layers(&mut |d| d.with_row_chunk(Some(rows)))
+            .map_layers(&mut |d| d.with_row_chunk(Some(rows)).with_fused(config.train.fused))
             .unwrap_or(model),
         None => model,
     };

@@ -48,6 +48,9 @@ pub struct Dense {
     /// Points per batch of [`Jet::linear_by_rows`] (GPU backends), or `None`.
     #[module(skip)]
     row_chunk: Option<usize>,
+    /// Whether a hidden layer followed by `tanh` runs as one fused kernel (GPU builds).
+    #[module(skip)]
+    fused: bool,
 }
 
 impl Dense {
@@ -64,6 +67,7 @@ impl Dense {
             bias: bias.then(|| Param::from_tensor(Tensor::zeros([1, outputs], device))),
             probe: None,
             row_chunk: None,
+            fused: false,
         }
     }
 
@@ -74,6 +78,7 @@ impl Dense {
             bias: bias.map(Param::from_tensor),
             probe: None,
             row_chunk: None,
+            fused: false,
         }
     }
 
@@ -102,6 +107,26 @@ impl Dense {
     pub fn with_row_chunk(mut self, rows: Option<usize>) -> Self {
         self.row_chunk = rows;
         self
+    }
+
+    /// The same layer asking to be fused with a following `tanh` into one kernel per pass (the
+    /// `fused` module, in builds with a GPU backend; ignored in other builds and on layers
+    /// without a bias or carrying a probe). For GPU backends only: the kernel is a CubeCL one.
+    pub fn with_fused(mut self, fused: bool) -> Self {
+        self.fused = fused;
+        self
+    }
+
+    /// Whether [`Self::with_fused`] applies: asked for, with a bias and no probe.
+    #[cfg(feature = "cube")]
+    pub(crate) fn is_fused(&self) -> bool {
+        self.fused && self.bias.is_some() && self.probe.is_none()
+    }
+
+    /// The row chunk of [`Self::with_row_chunk`].
+    #[cfg(feature = "cube")]
+    pub(crate) fn row_chunk(&self) -> Option<usize> {
+        self.row_chunk
     }
 
     /// `h W + b` on a jet: `∂z = ∂h W`; a probe adds its per-row perturbation.

@@ -22,6 +22,8 @@ mod constraint;
 mod dense;
 mod field;
 mod fourier;
+#[cfg(feature = "cube")]
+pub mod fused;
 pub mod init;
 mod jet;
 mod mlp;

@@ -48,6 +48,10 @@ impl Mlp {
     /// The forward pass on a jet.
     pub fn forward(&self, mut h: Jet) -> Jet {
         let (last, hidden) = self.layers.split_last().expect("at least one layer");
+        #[cfg(feature = "cube")]
+        if self.activation == Activation::Tanh && hidden.iter().all(Dense::is_fused) {
+            return last.forward(crate::fused::tanh_layers(h, hidden));
+        }
         for layer in hidden {
             h = self.activation.apply(layer.forward(h));
         }

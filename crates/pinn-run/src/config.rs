@@ -10,7 +10,7 @@ use pinn_loss::{Condition, L2Error, PdeConfig, PointsConfig, Problem, Setup, Tra
 use crate::observations::Observations;
 use crate::reference::Reference;
 use pinn_model::backend::{Backend, Dtype};
-use pinn_model::{Constrained, Model, ModelConfig};
+use pinn_model::{Activation, Constrained, Model, ModelConfig};
 use pinn_optim::{Balance, Resample, Stage, Target, TrainSettings};
 use serde::{Deserialize, Serialize};
 
@@ -80,6 +80,10 @@ pub struct TrainConfig {
     /// Stop early at a loss or relative L² error (`[train.target] rel_l2 = 1e-6`).
     #[serde(default)]
     pub target: Target,
+    /// Run each hidden tanh layer of the MLP as one fused CubeCL kernel per pass (GPU backends;
+    /// default false: burn's ops).
+    #[serde(default)]
+    pub fused: bool,
 }
 
 fn default_eval_every() -> usize {
@@ -220,6 +224,20 @@ impl Config {
         }
         if self.train.eval_grid < 2 {
             return Err("train.eval_grid must be at least 2 points per axis".into());
+        }
+        if self.train.fused && !self.backend.is_gpu() {
+            return Err(format!(
+                "train.fused = true needs a GPU backend, not {}; use --backend wgpu (or cuda), \
+                 or remove train.fused",
+                self.backend
+            ));
+        }
+        if self.train.fused && self.model.activation != Activation::Tanh {
+            return Err(format!(
+                "train.fused = true fuses tanh layers, not {}; set model.activation = \"tanh\" \
+                 or remove train.fused",
+                self.model.activation
+            ));
         }
         self.backend
             .supports(self.dtype)
