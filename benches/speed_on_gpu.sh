@@ -57,18 +57,19 @@ train() {
   [ -f "$work/$tag/summary.json" ] && tr -d '\n' <"$work/$tag/summary.json" | tagged "$tag"
 }
 
-# `kernels TAG BACKEND BIN`: the kernels of one Adam step at 4 096 points, from CubeCL's
+# `kernels TAG BACKEND BIN [ARGS…]`: the kernels of one Adam step at 4 096 points, from CubeCL's
 # profiling log (every kernel timed alone, so the durations are upper bounds): two runs of 10 and
 # 30 timed steps, the difference over 20 steps (autotuning, which runs a varying number of
 # candidate kernels in the first steps, can still leak into it: see "ComputeDirectThroughput").
 kernels() {
   local tag=$1 backend=$2 bin=$3 dir="$work/$1"
+  shift 3
   mkdir -p "$dir"
   for steps in 10 30; do
     printf '[profiling.logger]\nlevel = "basic"\nfile = "%s/%s.log"\n' "$dir" "$steps" \
       >"$dir/cubecl.toml"
     (cd "$dir" && timeout 120 "$bin" bench speed --one --backends "$backend" --points 4096 \
-      --steps "$steps" >/dev/null)
+      --steps "$steps" "$@" >/dev/null)
   done
   python3 - "$dir" "$tag" <<'EOF' | tagged "$tag"
 import collections, json, re, sys
@@ -104,8 +105,11 @@ for part in $parts; do
     ;;
   gpu)
     speed wgpu_fused 200 "$pinn" --backends wgpu --points $points --steps 10
+    # Our fused tanh-layer kernel (`--fused`), with burn's fusion and without.
+    speed wgpu_fused_kernel 200 "$pinn" --backends wgpu --points $points --steps 10 --fused
     if [ "$plain" != - ]; then
       speed wgpu_plain 150 "$plain" --backends wgpu --points $points --steps 10
+      speed wgpu_plain_kernel 150 "$plain" --backends wgpu --points $points --steps 10 --fused
     fi
     ;;
   peers)
@@ -124,6 +128,8 @@ for part in $parts; do
       train "adam_$b" 90 "$pinn" "$repo/configs/poisson2d_adam_lbfgs.toml" --backend $b \
         --steps 200
     done
+    train adam_wgpu_kernel 90 "$pinn" "$repo/configs/poisson2d_adam_lbfgs.toml" --backend wgpu \
+      --steps 200 --fused
     if [ "$plain" != - ]; then
       train adam_wgpu_plain 90 "$plain" "$repo/configs/poisson2d_adam_lbfgs.toml" \
         --backend wgpu --steps 200
@@ -133,6 +139,7 @@ for part in $parts; do
     kernels kernels_wgpu_fused wgpu "$pinn"
     if [ "$plain" != - ]; then
       kernels kernels_wgpu_plain wgpu "$plain"
+      kernels kernels_wgpu_plain_kernel wgpu "$plain" --fused
     fi
     speed profile_wgpu_fused 120 "$pinn" --backends wgpu --points 4096,65536 --steps 5 --profile
     ;;

@@ -10,7 +10,7 @@
 use burn::optim::{AdamConfig, GradientsParams};
 use pinn::loss::pde::Poisson;
 use pinn::loss::{PinnLoss, PointsConfig, Sampler};
-use pinn::model::ModelConfig;
+use pinn::model::{Field, ModelConfig};
 use pinn::model::backend::{Backend, Dtype, autodiff_device};
 
 /// The backends named in `PINN_TEST_GPU` (empty: the tests are skipped).
@@ -30,7 +30,8 @@ fn gpu_backends() -> Vec<Backend> {
     backends
 }
 
-fn losses(backend: Backend) -> Vec<f64> {
+/// The losses of 5 Adam steps; `fused`: the hidden layers as fused kernels.
+fn losses(backend: Backend, fused: bool) -> Vec<f64> {
     let device = autodiff_device(backend, Dtype::F32).unwrap();
     let problem = Poisson::new(2).problem("poisson2d");
     let points = PointsConfig {
@@ -45,6 +46,9 @@ fn losses(backend: Backend) -> Vec<f64> {
         ..ModelConfig::default()
     };
     let mut model = cfg.init(&[0.0, 0.0], &[1.0, 1.0], 0, &device).unwrap();
+    if fused {
+        model = model.map_layers(&mut |d| d.with_fused(true)).unwrap();
+    }
     let mut optim = AdamConfig::new().init();
     let mut out = Vec::new();
     for _ in 0..5 {
@@ -59,11 +63,13 @@ fn losses(backend: Backend) -> Vec<f64> {
 #[test]
 fn gpu_matches_flex_in_f32() {
     for backend in gpu_backends() {
-        let cpu = losses(Backend::Flex);
-        let gpu = losses(backend);
-        println!("flex {cpu:?}\n{backend} {gpu:?}");
-        for (a, b) in cpu.iter().zip(&gpu) {
+        let cpu = losses(Backend::Flex, false);
+        let gpu = losses(backend, false);
+        let fused = losses(backend, true);
+        println!("flex {cpu:?}\n{backend} {gpu:?}\n{backend}, fused layers {fused:?}");
+        for ((a, b), c) in cpu.iter().zip(&gpu).zip(&fused) {
             assert!((a - b).abs() <= 1e-3 * a.abs(), "flex {a} vs {backend} {b}");
+            assert!((a - c).abs() <= 1e-3 * a.abs(), "flex {a} vs {backend}, fused {c}");
         }
         assert!(gpu[4] < gpu[0], "Adam lowers the loss on {backend}");
     }

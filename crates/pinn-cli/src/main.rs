@@ -44,6 +44,10 @@ enum Command {
         /// Float precision: f32 or f64 (f64 on CPU backends only).
         #[arg(long)]
         dtype: Option<Dtype>,
+        /// Hidden tanh layers as one fused CubeCL kernel per pass (GPU backends; sets
+        /// `train.fused`).
+        #[arg(long)]
+        fused: bool,
         /// Total steps (the schedule's stages are scaled to it).
         #[arg(long)]
         steps: Option<usize>,
@@ -155,6 +159,7 @@ fn main() -> ExitCode {
             config,
             backend,
             dtype,
+            fused,
             steps,
             seed,
             out,
@@ -167,6 +172,7 @@ fn main() -> ExitCode {
             train::Overrides {
                 backend,
                 dtype,
+                fused,
                 steps,
                 seed,
                 out,

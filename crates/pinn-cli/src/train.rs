@@ -28,6 +28,8 @@ pub struct Overrides {
     pub backend: Option<Backend>,
     /// `--dtype`.
     pub dtype: Option<Dtype>,
+    /// `--fused`: sets `train.fused`.
+    pub fused: bool,
     /// `--steps`.
     pub steps: Option<usize>,
     /// `--seed`.
@@ -180,6 +182,9 @@ fn apply(mut config: Config, o: &Overrides) -> Result<Config, String> {
     }
     if let Some(d) = o.dtype {
         config.dtype = d;
+    }
+    if o.fused {
+        config.train.fused = true;
     }
     if let Some(s) = o.seed {
         config.seed = s;

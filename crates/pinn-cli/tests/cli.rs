@@ -155,6 +155,15 @@ fn f64_on_wgpu_is_rejected() {
 }
 
 #[test]
+fn fused_layers_off_the_gpu_or_off_tanh_are_rejected() {
+    rejects("fused-flex", VALID, &["--fused"], &["train.fused", "flex", "--backend wgpu"]);
+    let bad = VALID.replace("[train]", "[train]\nfused = true");
+    rejects("fused-config", &bad, &[], &["train.fused", "flex"]);
+    let bad = format!("backend = \"wgpu\"\n{}", VALID.replace("depth = 2", "depth = 2\nactivation = \"sin\""));
+    rejects("fused-sin", &bad, &["--fused"], &["train.fused", "sin", "tanh"]);
+}
+
+#[test]
 fn contradictory_weights_and_empty_schedule_are_rejected() {
     let bad = VALID.replace("[train]", "[weights]\ninitial = 10.0\n\n[train]");
     rejects("weights", &bad, &[], &["weights.initial", "boundary"]);

@@ -227,15 +227,15 @@ impl Config {
         }
         if self.train.fused && !self.backend.is_gpu() {
             return Err(format!(
-                "train.fused = true needs a GPU backend, not {}; use --backend wgpu (or cuda), \
-                 or remove train.fused",
+                "train.fused = true (or --fused) needs a GPU backend, not {}; use --backend wgpu \
+                 (or cuda), or remove train.fused",
                 self.backend
             ));
         }
         if self.train.fused && self.model.activation != Activation::Tanh {
             return Err(format!(
-                "train.fused = true fuses tanh layers, not {}; set model.activation = \"tanh\" \
-                 or remove train.fused",
+                "train.fused = true (or --fused) fuses tanh layers, not {}; set \
+                 model.activation = \"tanh\" or remove train.fused",
                 self.model.activation
             ));
         }
