@@ -49,7 +49,7 @@ pub struct SpeedArgs {
     /// backend's, 256 on wgpu, none on the CPU).
     #[arg(long)]
     row_chunk: Option<usize>,
-    /// Run the hidden layers as fused CubeCL kernels (GPU backends; `train.fused`).
+    /// Run the hidden tanh layers fused (GPU backends; `train.fused`).
     #[arg(long)]
     fused: bool,
     /// Timed steps per measurement (after 3 warm-up steps).
@@ -96,7 +96,7 @@ pub struct SpeedRow {
     /// Points per batch of the dense layers' products (`null`: all at once).
     #[serde(default)]
     pub row_chunk: Option<usize>,
-    /// Whether the hidden layers ran as fused kernels (`--fused`).
+    /// Whether the hidden layers ran fused (`--fused`).
     #[serde(default)]
     pub fused: bool,
     /// With `--profile`: where a step's time goes.

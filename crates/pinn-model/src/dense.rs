@@ -48,7 +48,7 @@ pub struct Dense {
     /// Points per batch of [`Jet::linear_by_rows`] (GPU backends), or `None`.
     #[module(skip)]
     row_chunk: Option<usize>,
-    /// Whether a hidden layer followed by `tanh` runs as one fused kernel (GPU builds).
+    /// Whether a hidden layer followed by `tanh` runs fused (GPU builds; [`Self::with_fused`]).
     #[module(skip)]
     fused: bool,
 }
@@ -109,9 +109,11 @@ impl Dense {
         self
     }
 
-    /// The same layer asking to be fused with a following `tanh` into one kernel per pass (the
-    /// `fused` module, in builds with a GPU backend; ignored in other builds and on layers
-    /// without a bias or carrying a probe). For GPU backends only: the kernel is a CubeCL one.
+    /// The same layer asking to be fused with the `tanh` that follows it: the jet's streams
+    /// stacked, one product for all of them and one CubeCL kernel for the activation and the
+    /// chain rule (the `fused` module of builds with a GPU backend). When every hidden layer
+    /// of an MLP asks, its hidden layers run so; ignored in builds without a GPU backend and
+    /// on layers carrying a probe. Jets on a GPU backend only.
     pub fn with_fused(mut self, fused: bool) -> Self {
         self.fused = fused;
         self

@@ -219,6 +219,16 @@ fn by_rows(t: Tensor<2>, rows: usize, f: impl Fn(Tensor<3>) -> Tensor<3>) -> Ten
     Tensor::cat(vec![head, tail], 0)
 }
 
+/// `t W` for `t: [N, k]`, `W: [k, m]`, the rows taken `rows` at a time as in
+/// [`Jet::linear_by_rows`].
+pub(crate) fn matmul_by_rows(t: Tensor<2>, weight: &Tensor<2>, rows: usize) -> Tensor<2> {
+    let [k, m] = weight.dims();
+    by_rows(t, rows, |t3| {
+        let [c, _, _] = t3.dims();
+        t3.matmul(weight.clone().unsqueeze::<3>().expand([c, k, m]))
+    })
+}
+
 impl Jet {
     /// The jet of the input coordinates `x` (`[N, d]`): `∂_i x = e_i` for tracked `i`, no
     /// second derivatives.
@@ -363,12 +373,7 @@ impl Jet {
     /// another summation order; for GPU backends, whose kernels do not split long reductions.
     /// Rows beyond the last whole chunk, and jets of fewer than two chunks, go unchunked.
     pub fn linear_by_rows(self, weight: &Tensor<2>, bias: Option<&Tensor<2>>, rows: usize) -> Self {
-        let [k, m] = weight.dims();
-        let batched = |t3: Tensor<3>| {
-            let [c, _, _] = t3.dims();
-            t3.matmul(weight.clone().unsqueeze::<3>().expand([c, k, m]))
-        };
-        let mut out = self.map_linear(|t| by_rows(t, rows, batched));
+        let mut out = self.map_linear(|t| matmul_by_rows(t, weight, rows));
         if let Some(b) = bias {
             out.value = by_rows(out.value, rows, |t3| t3 + b.clone().unsqueeze());
         }

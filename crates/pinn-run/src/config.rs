@@ -80,8 +80,8 @@ pub struct TrainConfig {
     /// Stop early at a loss or relative L² error (`[train.target] rel_l2 = 1e-6`).
     #[serde(default)]
     pub target: Target,
-    /// Run each hidden tanh layer of the MLP as one fused CubeCL kernel per pass (GPU backends;
-    /// default false: burn's ops).
+    /// Run the MLP's hidden tanh layers fused: one product and one CubeCL kernel (activation
+    /// and chain rule) per layer and pass (GPU backends; default false: burn's ops).
     #[serde(default)]
     pub fused: bool,
 }

@@ -1,9 +1,9 @@
-//! The CubeCL kernels of the fused tanh layer, one thread per point and output channel.
+//! The CubeCL kernels of the fused tanh activation, one thread per point and channel.
 //!
-//! Streams are stacked along the first axis: `[S, N, ·]` with `S = 1 + p + m` (the value, the
-//! `p` first-derivative streams, the `m` second-order streams). With `z = h W + b` in every
-//! stream (the bias in the value only), `t = tanh z₀`, `σ' = 1 − t²`, `σ'' = −2tσ'`,
-//! `σ''' = σ'(6t² − 2)` and `Q_q = Σ_ij C_qij z_i z_j`:
+//! Streams are stacked along the first axis, `[S, N, w]` with `S = 1 + p + m` (the value, the
+//! `p` first-derivative streams, the `m` second-order streams). With `z₀ ← z₀ + b`,
+//! `t = tanh z₀`, `σ' = 1 − t²`, `σ'' = −2tσ'`, `σ''' = σ'(6t² − 2)` and
+//! `Q_q = Σ_ij C_qij z_i z_j`:
 //!
 //! - forward: `a₀ = t`, `a_i = σ' z_i`, `a_q = σ' z_q + σ'' Q_q`;
 //! - backward, from the cotangents `ā` of the outputs:
@@ -11,7 +11,8 @@
 //!   `z̄_i = ā_i σ' + σ'' Σ_q ā_q Σ_j (C_qij + C_qji) z_j`,
 //!   `z̄₀ = ā₀ σ' + σ'' Σ_i ā_i z_i + Σ_q ā_q (σ'' z_q + σ''' Q_q)`.
 //!
-//! Inputs are read through their strides (any layout); outputs are contiguous.
+//! Every stream of a thread is read once into registers; inputs are read through their
+//! strides (any layout), outputs are contiguous.
 
 use burn::backend::cubecl::dtype_to_storage_type;
 use burn::tensor::Shape;
@@ -28,143 +29,129 @@ fn tanh_of<F: Float>(z: F) -> F {
     F::new(1.0) - F::new(2.0) / ((z * F::new(2.0)).exp() + F::new(1.0))
 }
 
-/// Element `(s, n, c)` of a rank-3 tensor, through its strides.
+/// The `S` streams of `z` at one point and channel, the bias added to the value.
 #[cube]
-fn at<F: Float>(t: &Tensor<F>, s: usize, n: usize, c: usize) -> F {
-    t[s * t.stride(0) + n * t.stride(1) + c * t.stride(2)]
+fn load_streams<F: Float>(
+    z: &Tensor<F>,
+    bias: &Tensor<F>,
+    row: usize,
+    col: usize,
+    #[comptime] streams: usize,
+) -> Array<F> {
+    let mut out = Array::<F>::new(streams);
+    let base = row * z.stride(1) + col * z.stride(2);
+    for s in 0..streams {
+        out[s] = z[s * z.stride(0) + base];
+    }
+    out[0] += bias[col * bias.stride(1)];
+    out
 }
 
-/// `Q_q = Σ_ij C_qij z_i z_j` from the pre-activation streams in `pre` (contiguous).
+/// `Q_q = Σ_ij C_qij z_i z_j` on the first-derivative streams `z[1..=p]`.
 #[cube]
-fn quadratic<F: Float>(
-    pre: &Tensor<F>,
-    coef: &Tensor<F>,
-    q: usize,
-    pos: usize,
-    plane: usize,
-    #[comptime] first: u32,
-) -> F {
-    let p = first as usize;
+fn quadratic<F: Float>(coef: &Tensor<F>, z: &Array<F>, q: usize, #[comptime] p: usize) -> F {
+    let (cq, ci, cj) = (coef.stride(0), coef.stride(1), coef.stride(2));
     let mut sum = F::new(0.0);
     for i in 0..p {
-        let zi = pre[(1 + i) * plane + pos];
         for j in 0..p {
-            sum += at(coef, q, i, j) * zi * pre[(1 + j) * plane + pos];
+            sum += coef[q * cq + i * ci + j * cj] * z[1 + i] * z[1 + j];
         }
     }
     sum
 }
 
-#[cube(launch)]
+#[cube(launch_unchecked)]
 fn tanh_jet_forward_kernel<F: Float>(
-    h: &Tensor<F>,
-    weight: &Tensor<F>,
+    z: &Tensor<F>,
     bias: &Tensor<F>,
     coef: &Tensor<F>,
     act: &mut Tensor<F>,
-    pre: &mut Tensor<F>,
-    #[comptime] first: u32,
-    #[comptime] second: u32,
+    #[comptime] first: usize,
+    #[comptime] second: usize,
     #[define(F)] _dtype: ElemType,
 ) {
-    let rows = act.shape(1);
     let width = act.shape(2);
-    let inputs = h.shape(2);
-    let plane = rows * width;
+    let plane = act.shape(1) * width;
     let pos = ABSOLUTE_POS;
     if pos >= plane {
         terminate!();
     }
-    let row = pos / width;
-    let col = pos % width;
-    let p = first as usize;
-    let m = second as usize;
-    let streams = 1 + p + m;
-    for s in 0..streams {
-        let mut z = F::new(0.0);
-        for k in 0..inputs {
-            z += at(h, s, row, k) * weight[k * weight.stride(0) + col * weight.stride(1)];
-        }
-        if s == 0 {
-            z += bias[col * bias.stride(1)];
-        }
-        pre[s * plane + pos] = z;
-    }
-    let t = tanh_of::<F>(pre[pos]);
+    let zs = load_streams::<F>(z, bias, pos / width, pos % width, 1 + first + second);
+    let t = tanh_of::<F>(zs[0]);
     let d1 = F::new(1.0) - t * t;
     let d2 = F::new(-2.0) * t * d1;
     act[pos] = t;
-    for i in 0..p {
-        let idx = (1 + i) * plane + pos;
-        act[idx] = d1 * pre[idx];
+    #[unroll]
+    for i in 0..first {
+        act[(1 + i) * plane + pos] = d1 * zs[1 + i];
     }
-    for q in 0..m {
-        // Q_q, as in `quadratic` (which takes the read-only `pre` of the backward pass).
-        let mut quad = F::new(0.0);
-        for i in 0..p {
-            let zi = pre[(1 + i) * plane + pos];
-            for j in 0..p {
-                quad += at(coef, q, i, j) * zi * pre[(1 + j) * plane + pos];
-            }
-        }
-        let idx = (1 + p + q) * plane + pos;
-        act[idx] = d1 * pre[idx] + d2 * quad;
+    #[unroll]
+    for q in 0..second {
+        let s = 1 + first + q;
+        act[s * plane + pos] = d1 * zs[s] + d2 * quadratic::<F>(coef, &zs, q, first);
     }
 }
 
-#[cube(launch)]
+#[cube(launch_unchecked)]
 fn tanh_jet_backward_kernel<F: Float>(
     grad: &Tensor<F>,
-    pre: &Tensor<F>,
+    z: &Tensor<F>,
+    bias: &Tensor<F>,
     coef: &Tensor<F>,
     out: &mut Tensor<F>,
-    #[comptime] first: u32,
-    #[comptime] second: u32,
+    #[comptime] first: usize,
+    #[comptime] second: usize,
     #[define(F)] _dtype: ElemType,
 ) {
-    let rows = out.shape(1);
     let width = out.shape(2);
-    let plane = rows * width;
+    let plane = out.shape(1) * width;
     let pos = ABSOLUTE_POS;
     if pos >= plane {
         terminate!();
     }
-    let row = pos / width;
-    let col = pos % width;
-    let p = first as usize;
-    let m = second as usize;
-    let t = tanh_of::<F>(pre[pos]);
+    let (row, col) = (pos / width, pos % width);
+    let streams = 1 + first + second;
+    let zs = load_streams::<F>(z, bias, row, col, streams);
+    let (gs, gn, gc) = (grad.stride(0), grad.stride(1), grad.stride(2));
+    let base = row * gn + col * gc;
+    let t = tanh_of::<F>(zs[0]);
     let t2 = t * t;
     let d1 = F::new(1.0) - t2;
     let d2 = F::new(-2.0) * t * d1;
     let d3 = d1 * (F::new(6.0) * t2 - F::new(2.0));
-    let mut z0 = at(grad, 0, row, col) * d1;
-    for i in 0..p {
-        let gi = at(grad, 1 + i, row, col);
-        z0 += d2 * gi * pre[(1 + i) * plane + pos];
-        out[(1 + i) * plane + pos] = gi * d1;
+    let mut zbar = Array::<F>::new(streams);
+    zbar[0] = grad[base] * d1;
+    #[unroll]
+    for i in 0..first {
+        let gi = grad[(1 + i) * gs + base];
+        zbar[0] += d2 * gi * zs[1 + i];
+        zbar[1 + i] = gi * d1;
     }
-    for q in 0..m {
-        let s = 1 + p + q;
-        let gq = at(grad, s, row, col);
-        let quad = quadratic::<F>(pre, coef, q, pos, plane, first);
-        z0 += gq * (d2 * pre[s * plane + pos] + d3 * quad);
-        out[s * plane + pos] = gq * d1;
-        for i in 0..p {
+    #[unroll]
+    for q in 0..second {
+        let s = 1 + first + q;
+        let gq = grad[s * gs + base];
+        zbar[0] += gq * (d2 * zs[s] + d3 * quadratic::<F>(coef, &zs, q, first));
+        zbar[s] = gq * d1;
+        let (cq, ci, cj) = (coef.stride(0), coef.stride(1), coef.stride(2));
+        #[unroll]
+        for i in 0..first {
             let mut dq = F::new(0.0);
-            for j in 0..p {
-                dq += (at(coef, q, i, j) + at(coef, q, j, i)) * pre[(1 + j) * plane + pos];
+            for j in 0..first {
+                dq += (coef[q * cq + i * ci + j * cj] + coef[q * cq + j * ci + i * cj]) * zs[1 + j];
             }
-            out[(1 + i) * plane + pos] += gq * d2 * dq;
+            zbar[1 + i] += gq * d2 * dq;
         }
     }
-    out[pos] = z0;
+    #[unroll]
+    for s in 0..streams {
+        out[s * plane + pos] = zbar[s];
+    }
 }
 
-/// A contiguous `[S, N, w]` output on the device of `like`.
-fn empty_like_layer(like: &CubeTensor, shape: Shape) -> CubeTensor {
-    let bytes = shape.num_elements() * like.dtype.size();
-    let handle = like.client.empty(bytes);
+/// A contiguous tensor of `shape` on the device of `like`.
+fn empty_like(like: &CubeTensor, shape: Shape) -> CubeTensor {
+    let handle = like.client.empty(shape.num_elements() * like.dtype.size());
     CubeTensor::new_contiguous(
         like.client.clone(),
         like.device.clone(),
@@ -174,67 +161,77 @@ fn empty_like_layer(like: &CubeTensor, shape: Shape) -> CubeTensor {
     )
 }
 
-/// One thread per `(point, channel)`, in cubes of 256.
-fn launch_grid(plane: usize) -> (CubeCount, CubeDim) {
+/// One thread per `(point, channel)` of an `[S, N, w]` tensor, in cubes of 256; and `m`.
+fn launch_grid(shape: &Shape, first: usize) -> (CubeCount, CubeDim, usize) {
     const THREADS: u32 = 256;
-    let cubes = u32::try_from(plane.div_ceil(THREADS as usize)).expect("grid fits u32");
-    (CubeCount::Static(cubes, 1, 1), CubeDim::new_1d(THREADS))
+    let [streams, rows, width] = shape.dims::<3>();
+    let cubes = u32::try_from((rows * width).div_ceil(THREADS as usize)).expect("grid fits u32");
+    (
+        CubeCount::Static(cubes, 1, 1),
+        CubeDim::new_1d(THREADS),
+        streams - 1 - first,
+    )
 }
 
 impl TanhJetKernels for CubeBackend {
     fn tanh_jet_forward(
-        h: CubeTensor,
-        weight: CubeTensor,
+        z: CubeTensor,
         bias: CubeTensor,
         coef: CubeTensor,
         first: usize,
-    ) -> (CubeTensor, CubeTensor) {
-        let shape = super::layer_shape(&h.meta.shape().clone(), &weight.meta.shape().clone());
-        let [streams, rows, width] = shape.dims::<3>();
-        let act = empty_like_layer(&h, shape.clone());
-        let pre = empty_like_layer(&h, shape);
-        let (count, dim) = launch_grid(rows * width);
-        let dtype = dtype_to_storage_type(h.dtype);
-        tanh_jet_forward_kernel::launch(
-            &h.client.clone(),
-            count,
-            dim,
-            h.into_tensor_arg(),
-            weight.into_tensor_arg(),
-            bias.into_tensor_arg(),
-            coef.into_tensor_arg(),
-            act.clone().into_tensor_arg(),
-            pre.clone().into_tensor_arg(),
-            first as u32,
-            (streams - 1 - first) as u32,
-            dtype,
-        );
-        (act, pre)
+    ) -> CubeTensor {
+        let shape = z.meta.shape().clone();
+        let act = empty_like(&z, shape.clone());
+        let (count, dim, second) = launch_grid(&shape, first);
+        let client = z.client.clone();
+        let dtype = dtype_to_storage_type(z.dtype);
+        // SAFETY: threads past the last point and channel return before any access, and
+        // every index of the others is inside its tensor.
+        unsafe {
+            tanh_jet_forward_kernel::launch_unchecked(
+                &client,
+                count,
+                dim,
+                z.into_tensor_arg(),
+                bias.into_tensor_arg(),
+                coef.into_tensor_arg(),
+                act.clone().into_tensor_arg(),
+                first,
+                second,
+                dtype,
+            );
+        }
+        act
     }
 
     fn tanh_jet_backward(
         grad: CubeTensor,
-        pre: CubeTensor,
+        z: CubeTensor,
+        bias: CubeTensor,
         coef: CubeTensor,
         first: usize,
     ) -> CubeTensor {
-        let shape = pre.meta.shape().clone();
-        let [streams, rows, width] = shape.dims::<3>();
-        let out = empty_like_layer(&pre, shape);
-        let (count, dim) = launch_grid(rows * width);
-        let dtype = dtype_to_storage_type(pre.dtype);
-        tanh_jet_backward_kernel::launch(
-            &pre.client.clone(),
-            count,
-            dim,
-            grad.into_tensor_arg(),
-            pre.into_tensor_arg(),
-            coef.into_tensor_arg(),
-            out.clone().into_tensor_arg(),
-            first as u32,
-            (streams - 1 - first) as u32,
-            dtype,
-        );
+        let shape = z.meta.shape().clone();
+        let out = empty_like(&z, shape.clone());
+        let (count, dim, second) = launch_grid(&shape, first);
+        let client = z.client.clone();
+        let dtype = dtype_to_storage_type(z.dtype);
+        // SAFETY: as in the forward kernel.
+        unsafe {
+            tanh_jet_backward_kernel::launch_unchecked(
+                &client,
+                count,
+                dim,
+                grad.into_tensor_arg(),
+                z.into_tensor_arg(),
+                bias.into_tensor_arg(),
+                coef.into_tensor_arg(),
+                out.clone().into_tensor_arg(),
+                first,
+                second,
+                dtype,
+            );
+        }
         out
     }
 }

@@ -1,26 +1,28 @@
-//! The fused tanh layer: the jet through `σ(h W + b)`, `σ = tanh`, in one kernel per pass.
+//! The fused tanh layer: the jet through `σ(h W + b)`, `σ = tanh`, in two kernels per pass.
 //!
-//! burn's ops take a hidden layer of the jet in about twenty kernels (a product per stream, the
-//! bias, `tanh` and its derivatives, the chain rule's products and sums) and twice as many in
-//! the backward pass; on a GPU each is a launch. Here the streams of a jet are stacked into one
-//! `[S, N, k]` tensor (`S = 1 + p + m`: the value, `p` first-derivative streams, `m`
-//! second-order streams) and one CubeCL kernel computes, for every point and channel,
+//! burn's ops take a hidden layer of the jet in about twenty kernels — a product per stream,
+//! the bias, `tanh` and its derivatives, the chain rule's products and sums — and its backward
+//! pass in about twice as many; on a GPU each is a launch. Here the streams of a jet are
+//! stacked into one `[S, N, k]` tensor (`S = 1 + p + m`: the value, `p` first-derivative
+//! streams, `m` second-order streams), so that the layer is
 //!
-//! ```text
-//! z_s = h_s W (+ b for the value),   a₀ = tanh z₀,   a_i = σ'(z₀) z_i,
-//! a_q = σ'(z₀) z_q + σ''(z₀) Σ_ij C_qij z_i z_j
-//! ```
+//! - one product `z = h W` for all the streams (burn's matmul, autotuned per device; the
+//!   points `rows` at a time on GPUs, see [`crate::Dense::with_row_chunk`]),
+//! - one CubeCL kernel for everything else ([`TanhJetActivation`]): per point and channel,
+//!   with `z₀ ← z₀ + b`, `t = tanh z₀`, `σ' = 1 − t²`, `σ'' = −2tσ'`,
 //!
-//! with `C_q` the coefficients `c_ij` of the `q`-th [`crate::SecondOrder`] operator on the
-//! stacked first streams. Its backward pass is one element-wise kernel for `z̄` (the formulas
-//! are in [`kernel`]) and burn's products for `h̄ = z̄ Wᵀ`, `W̄ = Σ_s h_sᵀ z̄_s` and
-//! `b̄ = Σ_n z̄₀`, the two reductions over the points taken `rows` points at a time
-//! ([`crate::Dense::with_row_chunk`]).
+//!   ```text
+//!   a₀ = t,   a_i = σ' z_i,   a_q = σ' z_q + σ'' Σ_ij C_qij z_i z_j,
+//!   ```
 //!
-//! The layer is a burn backend extension ([`TanhJetLayer`]): the kernels run on every CubeCL
-//! runtime (wgpu, CUDA), through burn's fusion when the `fusion` feature is on, and the
-//! backward pass is registered with burn's autodiff. It exists only in builds with a GPU
-//! backend; a layer asks for it with [`crate::Dense::with_fused`].
+//!   `C_q` the coefficients `c_ij` of the `q`-th [`crate::SecondOrder`] operator on the stacked
+//!   first streams. Its backward pass is one element-wise kernel for `z̄` (the formulas are in
+//!   `fused/kernel.rs`) and the column sums `b̄ = Σ_n z̄₀`.
+//!
+//! The activation is a burn backend extension: it runs on every CubeCL runtime (wgpu, CUDA),
+//! through burn's fusion when the `fusion` feature is on, and its backward pass is registered
+//! with burn's autodiff. It exists only in builds with a GPU backend; a layer asks for it with
+//! [`crate::Dense::with_fused`].
 
 mod kernel;
 
@@ -34,47 +36,42 @@ use burn::backend::{Autodiff, Backend, Dispatch, TensorMetadata, backend_extensi
 use burn::tensor::{Shape, Slice};
 use burn_cubecl::CubeBackend;
 
+use crate::jet::matmul_by_rows;
 use crate::{Dense, Jet};
 
-/// The two kernels of the layer on a backend's primitives.
+/// The two kernels of the activation on a backend's primitives.
 #[backend_extension(Cube, Fusion: cfg(feature = "fusion"))]
 pub trait TanhJetKernels: Backend {
-    /// `(a, z)`: the activated streams and the pre-activations, both `[S, N, w]`, from the
-    /// stacked streams `h: [S, N, k]`, `W: [k, w]`, `b: [1, w]` and the coefficients
-    /// `C: [max(m, 1), max(p, 1), max(p, 1)]`; `first` is `p`.
-    #[fusion(meta = |h, w, _b, _c, _p| {
-        let spec = burn::backend::fusion::custom::TensorSpec::new(layer_shape(&h.shape, &w.shape), h.dtype);
-        (spec.clone(), spec)
-    })]
+    /// The activated streams `a: [S, N, w]` from the products `z = h W: [S, N, w]`, the bias
+    /// `b: [1, w]` and the coefficients `C: [max(m, 1), max(p, 1), max(p, 1)]`; `first` is `p`.
+    #[fusion(dtype = z, shape = z)]
     fn tanh_jet_forward(
-        h: FloatTensor<Self>,
-        weight: FloatTensor<Self>,
+        z: FloatTensor<Self>,
         bias: FloatTensor<Self>,
         coef: FloatTensor<Self>,
         first: usize,
-    ) -> (FloatTensor<Self>, FloatTensor<Self>);
+    ) -> FloatTensor<Self>;
 
-    /// `z̄` (`[S, N, w]`) from the cotangents `ā` of the activated streams and the
-    /// pre-activations `z`.
-    #[fusion(dtype = pre, shape = pre)]
+    /// `z̄: [S, N, w]` from the cotangents `ā` of the activated streams and `z`, `b`, `C`.
+    #[fusion(dtype = z, shape = z)]
     fn tanh_jet_backward(
         grad: FloatTensor<Self>,
-        pre: FloatTensor<Self>,
+        z: FloatTensor<Self>,
+        bias: FloatTensor<Self>,
         coef: FloatTensor<Self>,
         first: usize,
     ) -> FloatTensor<Self>;
 }
 
-/// The differentiable layer: `a` from [`TanhJetKernels::tanh_jet_forward`], with its backward
-/// pass registered on autodiff backends.
+/// The differentiable activation: [`TanhJetKernels::tanh_jet_forward`], with its backward pass
+/// registered on autodiff backends.
 #[backend_extension(Cube, Autodiff, Fusion: cfg(feature = "fusion"))]
-pub trait TanhJetLayer: Backend {
-    /// The activated streams `a: [S, N, w]`; `rows` is the chunk of the backward reductions
-    /// (0: all points at once).
-    #[fusion(dtype = h, shape = layer_shape(h, weight))]
-    fn tanh_jet_layer(
-        h: FloatTensor<Self>,
-        weight: FloatTensor<Self>,
+pub trait TanhJetActivation: Backend {
+    /// The activated streams `a: [S, N, w]`; `rows` is the chunk of the bias gradient's sum
+    /// over the points (0: all at once).
+    #[fusion(dtype = z, shape = z)]
+    fn tanh_jet_activation(
+        z: FloatTensor<Self>,
         bias: FloatTensor<Self>,
         coef: FloatTensor<Self>,
         first: usize,
@@ -82,141 +79,86 @@ pub trait TanhJetLayer: Backend {
     ) -> FloatTensor<Self>;
 }
 
-/// `[S, N, w]` from `h: [S, N, k]` and `W: [k, w]`.
-fn layer_shape(h: &Shape, weight: &Shape) -> Shape {
-    Shape::new([h[0], h[1], weight[1]])
-}
-
-impl TanhJetLayer for CubeBackend {
-    fn tanh_jet_layer(
-        h: FloatTensor<Self>,
-        weight: FloatTensor<Self>,
+impl TanhJetActivation for CubeBackend {
+    fn tanh_jet_activation(
+        z: FloatTensor<Self>,
         bias: FloatTensor<Self>,
         coef: FloatTensor<Self>,
         first: usize,
         _rows: usize,
     ) -> FloatTensor<Self> {
-        Self::tanh_jet_forward(h, weight, bias, coef, first).0
+        Self::tanh_jet_forward(z, bias, coef, first)
     }
 }
-
-/// What the backward pass keeps: `h`, `W`, `z`, `C`, `p` and the row chunk.
-type LayerState<B> = (
-    FloatTensor<B>,
-    FloatTensor<B>,
-    FloatTensor<B>,
-    FloatTensor<B>,
-    usize,
-    usize,
-);
 
 #[derive(Debug)]
 struct TanhJetBackward;
 
-impl<B: TanhJetKernels> Backward<B, 3> for TanhJetBackward {
-    type State = LayerState<B>;
+impl<B: TanhJetKernels> Backward<B, 2> for TanhJetBackward {
+    /// `z`, `b`, `C`, `p` and the row chunk.
+    type State = (FloatTensor<B>, FloatTensor<B>, FloatTensor<B>, usize, usize);
 
-    fn backward(self, ops: Ops<Self::State, 3>, grads: &mut Gradients, _: &mut Checkpointer) {
-        let [node_h, node_w, node_b] = ops.parents;
+    fn backward(self, ops: Ops<Self::State, 2>, grads: &mut Gradients, _: &mut Checkpointer) {
+        let [node_z, node_b] = ops.parents;
         let grad = grads.consume::<B>(&ops.node);
-        let (h, weight, pre, coef, first, rows) = ops.state;
-        let zbar = B::tanh_jet_backward(grad, pre, coef, first);
-        let [s, n, k] = h.shape().dims::<3>();
-        let w = weight.shape()[1];
-        if let Some(node) = node_h {
-            let flat = B::float_reshape(zbar.clone(), Shape::new([s * n, w]));
-            let hbar = B::float_matmul(flat, B::float_transpose(weight));
-            grads.register::<B>(node.id, B::float_reshape(hbar, Shape::new([s, n, k])));
-        }
-        if let Some(node) = node_w {
-            grads.register::<B>(node.id, weight_gradient::<B>(h, zbar.clone(), rows));
-        }
+        let (z, bias, coef, first, rows) = ops.state;
+        let zbar = B::tanh_jet_backward(grad, z, bias, coef, first);
         if let Some(node) = node_b {
-            let value =
-                B::float_slice(zbar, &[Slice::from(0..1), Slice::from(..), Slice::from(..)]);
+            let value = B::float_slice(
+                zbar.clone(),
+                &[Slice::from(0..1), Slice::from(..), Slice::from(..)],
+            );
             grads.register::<B>(node.id, column_sums::<B>(value, rows));
+        }
+        if let Some(node) = node_z {
+            grads.register::<B>(node.id, zbar);
         }
     }
 }
 
-/// `W̄ = Σ_r h_rᵀ z̄_r` over the `R = S·N` stacked rows, `rows` at a time when they divide `R`
-/// into two or more chunks: `[c, k, rows] × [c, rows, w]`, then a sum over the `c` chunks.
-fn weight_gradient<B: Backend>(
-    h: FloatTensor<B>,
-    zbar: FloatTensor<B>,
-    rows: usize,
-) -> FloatTensor<B> {
-    let [s, n, k] = h.shape().dims::<3>();
-    let w = zbar.shape()[2];
-    let total = s * n;
-    let chunks = chunks(total, rows);
-    let h = B::float_reshape(h, Shape::new([chunks, total / chunks, k]));
-    let zbar = B::float_reshape(zbar, Shape::new([chunks, total / chunks, w]));
-    let products = B::float_matmul(B::float_swap_dims(h, 1, 2), zbar);
-    B::float_reshape(B::float_sum_dim(products, 0), Shape::new([k, w]))
-}
-
-/// `Σ_n t_n` of `t: [1, N, w]` as `[1, w]`, `rows` points at a time (see [`weight_gradient`]).
+/// `Σ_n t_n` of `t: [1, N, w]` as `[1, w]`, `rows` points at a time when they divide `N` into
+/// two or more chunks (a GPU's reductions over all the points are otherwise serial).
 fn column_sums<B: Backend>(t: FloatTensor<B>, rows: usize) -> FloatTensor<B> {
     let [_, n, w] = t.shape().dims::<3>();
-    let chunks = chunks(n, rows);
+    let chunks = if rows > 0 && n.is_multiple_of(rows) && n / rows >= 2 {
+        n / rows
+    } else {
+        1
+    };
     let t = B::float_reshape(t, Shape::new([chunks, n / chunks, w]));
     let partial = B::float_sum_dim(t, 1);
     B::float_reshape(B::float_sum_dim(partial, 0), Shape::new([1, w]))
 }
 
-/// The number of chunks of `rows` rows in `total`: `total / rows` when that divides evenly into
-/// two or more, else one.
-fn chunks(total: usize, rows: usize) -> usize {
-    if rows > 0 && total.is_multiple_of(rows) && total / rows >= 2 {
-        total / rows
-    } else {
-        1
-    }
-}
-
-impl<B: TanhJetKernels, C: CheckpointStrategy> TanhJetLayer for Autodiff<B, C> {
-    fn tanh_jet_layer(
-        h: FloatTensor<Self>,
-        weight: FloatTensor<Self>,
+impl<B: TanhJetKernels, C: CheckpointStrategy> TanhJetActivation for Autodiff<B, C> {
+    fn tanh_jet_activation(
+        z: FloatTensor<Self>,
         bias: FloatTensor<Self>,
         coef: FloatTensor<Self>,
         first: usize,
         rows: usize,
     ) -> FloatTensor<Self> {
-        let (h, h_node) = h.into_parts();
-        let (weight, w_node) = weight.into_parts();
+        let (z, z_node) = z.into_parts();
         let (bias, b_node) = bias.into_parts();
         let coef = coef.into_primitive();
         match TanhJetBackward
-            .prepare::<C>([h_node, w_node, b_node])
+            .prepare::<C>([z_node, b_node])
             .compute_bound()
             .stateful()
         {
             OpsKind::Tracked(prep) => {
-                let (act, pre) =
-                    B::tanh_jet_forward(h.clone(), weight.clone(), bias, coef.clone(), first);
-                prep.finish((h, weight, pre, coef, first, rows), act)
+                let a = B::tanh_jet_forward(z.clone(), bias.clone(), coef.clone(), first);
+                prep.finish((z, bias, coef, first, rows), a)
             }
-            OpsKind::UnTracked(prep) => {
-                prep.finish(B::tanh_jet_forward(h, weight, bias, coef, first).0)
-            }
+            OpsKind::UnTracked(prep) => prep.finish(B::tanh_jet_forward(z, bias, coef, first)),
         }
     }
 }
 
-/// `tanh(h W + b)` on stacked jet streams `h: [S, N, k]` (see the module documentation).
-fn tanh_layer(
-    h: Tensor<3>,
-    weight: Tensor<2>,
-    bias: Tensor<2>,
-    coef: Tensor<3>,
-    first: usize,
-    rows: usize,
-) -> Tensor<3> {
-    Tensor::from_dispatch(Dispatch::tanh_jet_layer(
-        h.into_dispatch(),
-        weight.into_dispatch(),
+/// The activation of the stacked products `z: [S, N, w]` (see the module documentation).
+fn activation(z: Tensor<3>, bias: Tensor<2>, coef: Tensor<3>, first: usize, rows: usize) -> Tensor<3> {
+    Tensor::from_dispatch(Dispatch::tanh_jet_activation(
+        z.into_dispatch(),
         bias.into_dispatch(),
         coef.into_dispatch(),
         first,
@@ -225,14 +167,12 @@ fn tanh_layer(
 }
 
 /// The hidden layers `tanh(h W_l + b_l)` of an MLP on a jet: its streams stacked once, each
-/// layer one fused kernel ([`TanhJetLayer`]), the streams taken apart after the last. The same
-/// jet as `layers.fold(h, |h, l| l.forward(h).tanh())`, for jets on a GPU backend; panics on a
-/// layer without a bias.
+/// layer one product and one fused activation kernel, the streams taken apart after the last.
+/// The same jet as `layers.fold(h, |h, l| l.forward(h).tanh())`, for jets on a GPU backend;
+/// panics on a layer without a bias.
 pub fn tanh_layers(jet: Jet, layers: &[Dense]) -> Jet {
     let spec = jet.spec().clone();
-    let tracked: Vec<usize> = (0..spec.dim())
-        .filter(|&i| jet.first(i).is_some())
-        .collect();
+    let tracked: Vec<usize> = (0..spec.dim()).filter(|&i| jet.first(i).is_some()).collect();
     let operators = spec.second_order();
     let (p, m) = (tracked.len(), operators.len());
     let [n, _] = jet.value().dims();
@@ -241,7 +181,8 @@ pub fn tanh_layers(jet: Jet, layers: &[Dense]) -> Jet {
     let mut streams = vec![jet.value().clone()];
     streams.extend(tracked.iter().map(|&i| jet.first_dense(i)));
     streams.extend((0..m).map(|q| jet.second_dense(q)));
-    let mut h = Tensor::stack::<3>(streams, 0);
+    let s = streams.len();
+    let mut h = Tensor::cat(streams, 0);
 
     // C_q on the stacked first streams: c_ij at (position of i, position of j).
     let (cm, cp) = (m.max(1), p.max(1));
@@ -258,16 +199,24 @@ pub fn tanh_layers(jet: Jet, layers: &[Dense]) -> Jet {
 
     for layer in layers {
         let bias = layer.bias.as_ref().expect("a fused layer has a bias").val();
-        let rows = layer.row_chunk().unwrap_or(0);
-        h = tanh_layer(h, layer.weight.val(), bias, coef.clone(), p, rows);
+        let weight = layer.weight.val();
+        let [_, w] = weight.dims();
+        let rows = layer.row_chunk();
+        let z = match rows {
+            Some(rows) => matmul_by_rows(h, &weight, rows),
+            None => h.matmul(weight),
+        };
+        let a = activation(z.reshape([s, n, w]), bias, coef.clone(), p, rows.unwrap_or(0));
+        h = a.reshape([s * n, w]);
     }
 
-    let [_, _, w] = h.dims();
-    let stream = |s: usize| h.clone().narrow(0, s, 1).reshape([n, w]);
+    let [_, w] = h.dims();
+    let stream = |k: usize| h.clone().narrow(0, k * n, n);
     let mut first = vec![None; spec.dim()];
     for (k, &i) in tracked.iter().enumerate() {
         first[i] = Some(stream(1 + k));
     }
     let second = (0..m).map(|q| Some(stream(1 + p + q))).collect();
+    debug_assert_eq!(stream(0).dims(), [n, w]);
     Jet::from_parts(stream(0), first, second, spec)
 }
