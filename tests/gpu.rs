@@ -10,8 +10,8 @@
 use burn::optim::{AdamConfig, GradientsParams};
 use pinn::loss::pde::Poisson;
 use pinn::loss::{PinnLoss, PointsConfig, Sampler};
-use pinn::model::{Field, ModelConfig};
 use pinn::model::backend::{Backend, Dtype, autodiff_device};
+use pinn::model::{Field, ModelConfig};
 
 /// The backends named in `PINN_TEST_GPU` (empty: the tests are skipped).
 fn gpu_backends() -> Vec<Backend> {
@@ -69,7 +69,10 @@ fn gpu_matches_flex_in_f32() {
         println!("flex {cpu:?}\n{backend} {gpu:?}\n{backend}, fused layers {fused:?}");
         for ((a, b), c) in cpu.iter().zip(&gpu).zip(&fused) {
             assert!((a - b).abs() <= 1e-3 * a.abs(), "flex {a} vs {backend} {b}");
-            assert!((a - c).abs() <= 1e-3 * a.abs(), "flex {a} vs {backend}, fused {c}");
+            assert!(
+                (a - c).abs() <= 1e-3 * a.abs(),
+                "flex {a} vs {backend}, fused {c}"
+            );
         }
         assert!(gpu[4] < gpu[0], "Adam lowers the loss on {backend}");
     }

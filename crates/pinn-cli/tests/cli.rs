@@ -156,11 +156,24 @@ fn f64_on_wgpu_is_rejected() {
 
 #[test]
 fn fused_layers_off_the_gpu_or_off_tanh_are_rejected() {
-    rejects("fused-flex", VALID, &["--fused"], &["train.fused", "flex", "--backend wgpu"]);
+    rejects(
+        "fused-flex",
+        VALID,
+        &["--fused"],
+        &["train.fused", "flex", "--backend wgpu"],
+    );
     let bad = VALID.replace("[train]", "[train]\nfused = true");
     rejects("fused-config", &bad, &[], &["train.fused", "flex"]);
-    let bad = format!("backend = \"wgpu\"\n{}", VALID.replace("depth = 2", "depth = 2\nactivation = \"sin\""));
-    rejects("fused-sin", &bad, &["--fused"], &["train.fused", "sin", "tanh"]);
+    let bad = format!(
+        "backend = \"wgpu\"\n{}",
+        VALID.replace("depth = 2", "depth = 2\nactivation = \"sin\"")
+    );
+    rejects(
+        "fused-sin",
+        &bad,
+        &["--fused"],
+        &["train.fused", "sin", "tanh"],
+    );
 }
 
 #[test]

@@ -156,7 +156,13 @@ impl<B: TanhJetKernels, C: CheckpointStrategy> TanhJetActivation for Autodiff<B,
 }
 
 /// The activation of the stacked products `z: [S, N, w]` (see the module documentation).
-fn activation(z: Tensor<3>, bias: Tensor<2>, coef: Tensor<3>, first: usize, rows: usize) -> Tensor<3> {
+fn activation(
+    z: Tensor<3>,
+    bias: Tensor<2>,
+    coef: Tensor<3>,
+    first: usize,
+    rows: usize,
+) -> Tensor<3> {
     Tensor::from_dispatch(Dispatch::tanh_jet_activation(
         z.into_dispatch(),
         bias.into_dispatch(),
@@ -172,7 +178,9 @@ fn activation(z: Tensor<3>, bias: Tensor<2>, coef: Tensor<3>, first: usize, rows
 /// panics on a layer without a bias.
 pub fn tanh_layers(jet: Jet, layers: &[Dense]) -> Jet {
     let spec = jet.spec().clone();
-    let tracked: Vec<usize> = (0..spec.dim()).filter(|&i| jet.first(i).is_some()).collect();
+    let tracked: Vec<usize> = (0..spec.dim())
+        .filter(|&i| jet.first(i).is_some())
+        .collect();
     let operators = spec.second_order();
     let (p, m) = (tracked.len(), operators.len());
     let [n, _] = jet.value().dims();
@@ -206,7 +214,13 @@ pub fn tanh_layers(jet: Jet, layers: &[Dense]) -> Jet {
             Some(rows) => matmul_by_rows(h, &weight, rows),
             None => h.matmul(weight),
         };
-        let a = activation(z.reshape([s, n, w]), bias, coef.clone(), p, rows.unwrap_or(0));
+        let a = activation(
+            z.reshape([s, n, w]),
+            bias,
+            coef.clone(),
+            p,
+            rows.unwrap_or(0),
+        );
         h = a.reshape([s * n, w]);
     }
 
