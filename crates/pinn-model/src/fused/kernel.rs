@@ -15,7 +15,6 @@
 //! strides (any layout), outputs are contiguous.
 
 use burn::backend::cubecl::dtype_to_storage_type;
-use burn::tensor::Shape;
 use burn_cubecl::CubeBackend;
 use burn_cubecl::tensor::CubeTensor;
 use cubecl::prelude::*;
@@ -149,28 +148,38 @@ fn tanh_jet_backward_kernel<F: Float>(
     }
 }
 
-/// A contiguous tensor of `shape` on the device of `like`.
-fn empty_like(like: &CubeTensor, shape: Shape) -> CubeTensor {
-    let handle = like.client.empty(shape.num_elements() * like.dtype.size());
-    CubeTensor::new_contiguous(
-        like.client.clone(),
-        like.device.clone(),
-        shape,
-        handle,
-        like.dtype,
-    )
+/// A launch over `z: [S, N, w]`: a contiguous output shaped as `z`, one thread per point and
+/// channel in cubes of 256, the number `m` of second-order streams, the element type.
+struct Launch {
+    out: CubeTensor,
+    count: CubeCount,
+    dim: CubeDim,
+    second: usize,
+    dtype: ElemType,
 }
 
-/// One thread per `(point, channel)` of an `[S, N, w]` tensor, in cubes of 256; and `m`.
-fn launch_grid(shape: &Shape, first: usize) -> (CubeCount, CubeDim, usize) {
-    const THREADS: u32 = 256;
-    let [streams, rows, width] = shape.dims::<3>();
-    let cubes = u32::try_from((rows * width).div_ceil(THREADS as usize)).expect("grid fits u32");
-    (
-        CubeCount::Static(cubes, 1, 1),
-        CubeDim::new_1d(THREADS),
-        streams - 1 - first,
-    )
+impl Launch {
+    fn over(z: &CubeTensor, first: usize) -> Self {
+        const THREADS: u32 = 256;
+        let shape = z.meta.shape().clone();
+        let [streams, rows, width] = shape.dims::<3>();
+        let cubes =
+            u32::try_from((rows * width).div_ceil(THREADS as usize)).expect("grid fits u32");
+        let handle = z.client.empty(shape.num_elements() * z.dtype.size());
+        Self {
+            out: CubeTensor::new_contiguous(
+                z.client.clone(),
+                z.device.clone(),
+                shape,
+                handle,
+                z.dtype,
+            ),
+            count: CubeCount::Static(cubes, 1, 1),
+            dim: CubeDim::new_1d(THREADS),
+            second: streams - 1 - first,
+            dtype: dtype_to_storage_type(z.dtype),
+        }
+    }
 }
 
 impl TanhJetKernels for CubeBackend {
@@ -180,28 +189,30 @@ impl TanhJetKernels for CubeBackend {
         coef: CubeTensor,
         first: usize,
     ) -> CubeTensor {
-        let shape = z.meta.shape().clone();
-        let act = empty_like(&z, shape.clone());
-        let (count, dim, second) = launch_grid(&shape, first);
-        let client = z.client.clone();
-        let dtype = dtype_to_storage_type(z.dtype);
+        let Launch {
+            out,
+            count,
+            dim,
+            second,
+            dtype,
+        } = Launch::over(&z, first);
         // SAFETY: threads past the last point and channel return before any access, and
         // every index of the others is inside its tensor.
         unsafe {
             tanh_jet_forward_kernel::launch_unchecked(
-                &client,
+                &out.client,
                 count,
                 dim,
                 z.into_tensor_arg(),
                 bias.into_tensor_arg(),
                 coef.into_tensor_arg(),
-                act.clone().into_tensor_arg(),
+                out.clone().into_tensor_arg(),
                 first,
                 second,
                 dtype,
             );
         }
-        act
+        out
     }
 
     fn tanh_jet_backward(
@@ -211,15 +222,17 @@ impl TanhJetKernels for CubeBackend {
         coef: CubeTensor,
         first: usize,
     ) -> CubeTensor {
-        let shape = z.meta.shape().clone();
-        let out = empty_like(&z, shape.clone());
-        let (count, dim, second) = launch_grid(&shape, first);
-        let client = z.client.clone();
-        let dtype = dtype_to_storage_type(z.dtype);
+        let Launch {
+            out,
+            count,
+            dim,
+            second,
+            dtype,
+        } = Launch::over(&z, first);
         // SAFETY: as in the forward kernel.
         unsafe {
             tanh_jet_backward_kernel::launch_unchecked(
-                &client,
+                &out.client,
                 count,
                 dim,
                 grad.into_tensor_arg(),
