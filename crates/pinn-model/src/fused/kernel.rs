@@ -118,6 +118,7 @@ fn tanh_jet_backward_kernel<F: Float>(
     let d1 = F::new(1.0) - t2;
     let d2 = F::new(-2.0) * t * d1;
     let d3 = d1 * (F::new(6.0) * t2 - F::new(2.0));
+    let (cq, ci, cj) = (coef.stride(0), coef.stride(1), coef.stride(2));
     let mut zbar = Array::<F>::new(streams);
     zbar[0] = grad[base] * d1;
     #[unroll]
@@ -132,7 +133,6 @@ fn tanh_jet_backward_kernel<F: Float>(
         let gq = grad[s * gs + base];
         zbar[0] += gq * (d2 * zs[s] + d3 * quadratic::<F>(coef, &zs, q, first));
         zbar[s] = gq * d1;
-        let (cq, ci, cj) = (coef.stride(0), coef.stride(1), coef.stride(2));
         #[unroll]
         for i in 0..first {
             let mut dq = F::new(0.0);

@@ -195,9 +195,9 @@ pub fn tanh_layers(jet: Jet, layers: &[Dense]) -> Jet {
     // C_q on the stacked first streams: c_ij at (position of i, position of j).
     let (cm, cp) = (m.max(1), p.max(1));
     let mut coef = vec![0.0; cm * cp * cp];
+    let at = |k| tracked.iter().position(|&t| t == k);
     for (q, op) in operators.iter().enumerate() {
         for &(i, j, c) in op.terms() {
-            let at = |k| tracked.iter().position(|&t| t == k);
             if let (Some(a), Some(b)) = (at(i), at(j)) {
                 coef[(q * cp + a) * cp + b] += c;
             }
@@ -224,13 +224,11 @@ pub fn tanh_layers(jet: Jet, layers: &[Dense]) -> Jet {
         h = a.reshape([s * n, w]);
     }
 
-    let [_, w] = h.dims();
     let stream = |k: usize| h.clone().narrow(0, k * n, n);
     let mut first = vec![None; spec.dim()];
     for (k, &i) in tracked.iter().enumerate() {
         first[i] = Some(stream(1 + k));
     }
     let second = (0..m).map(|q| Some(stream(1 + p + q))).collect();
-    debug_assert_eq!(stream(0).dims(), [n, w]);
     Jet::from_parts(stream(0), first, second, spec)
 }
