@@ -49,7 +49,7 @@ pub struct SpeedArgs {
     /// backend's, 256 on wgpu, none on the CPU).
     #[arg(long)]
     row_chunk: Option<usize>,
-    /// Run the hidden tanh layers fused (GPU backends; `train.fused`).
+    /// Run the hidden tanh layers fused (flex and GPU backends; `train.fused`).
     #[arg(long)]
     fused: bool,
     /// Timed steps per measurement (after 3 warm-up steps).
@@ -148,11 +148,13 @@ pub fn run(args: &SpeedArgs) -> Result<(), String> {
     } else {
         args.backends.clone()
     };
-    if args.fused && backends.iter().any(|b| !b.is_gpu()) {
-        return Err(
-            "--fused needs GPU backends only, e.g. --backends wgpu --fused (the kernel is CubeCL)"
-                .into(),
-        );
+    if let Some(b) = backends
+        .iter()
+        .find(|b| args.fused && !b.has_fused_kernel())
+    {
+        return Err(format!(
+            "--fused has no kernel on {b}; use --backends flex (or a GPU backend) with --fused"
+        ));
     }
     let cpu_threads = if args.threads.is_empty() {
         vec![default_threads()]
@@ -293,7 +295,7 @@ fn measure(m: Measurement, steps: usize, profile: bool) -> Result<SpeedRow, Stri
             .expect("an MLP's parameters are all in Dense layers");
     }
     let n_params = burn::module::Module::num_params(&model);
-    let eval = Evaluator::new(&loss, threads);
+    let eval = Evaluator::new(&loss, threads).with_shard_points(backend.shard_points(fused));
     let mut optim = AdamConfig::new().with_epsilon(1e-8).init();
     let mut times = Vec::with_capacity(steps);
     for k in 0..steps + WARMUP {

@@ -44,8 +44,8 @@ enum Command {
         /// Float precision: f32 or f64 (f64 on CPU backends only).
         #[arg(long)]
         dtype: Option<Dtype>,
-        /// The MLP's hidden tanh layers fused into one product and one CubeCL kernel each
-        /// (GPU backends; sets `train.fused`).
+        /// The MLP's hidden tanh layers fused into one product and one kernel each (flex and
+        /// GPU backends; sets `train.fused`).
         #[arg(long)]
         fused: bool,
         /// Total steps (the schedule's stages are scaled to it).

@@ -374,11 +374,13 @@ fn train_in(
     } = trainable;
     on_interrupt(dir);
     let n_params = model.num_params();
-    let model = match config.backend.row_chunk() {
-        Some(rows) => model
-            .map_layers(&mut |d| d.with_row_chunk(Some(rows)).with_fused(config.train.fused))
-            .unwrap_or(model),
-        None => model,
+    let row_chunk = config.backend.row_chunk();
+    let model = if row_chunk.is_some() || config.train.fused {
+        model
+            .map_layers(&mut |d| d.with_row_chunk(row_chunk).with_fused(config.train.fused))
+            .unwrap_or(model)
+    } else {
+        model
     };
     let bar = if overrides.quiet {
         ProgressBar::hidden()

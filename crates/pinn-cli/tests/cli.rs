@@ -155,17 +155,18 @@ fn f64_on_wgpu_is_rejected() {
 }
 
 #[test]
-fn fused_layers_off_the_gpu_or_off_tanh_are_rejected() {
+fn fused_layers_on_ndarray_or_off_tanh_are_rejected() {
+    let ndarray = format!("backend = \"ndarray\"\n{VALID}");
     rejects(
-        "fused-flex",
-        VALID,
+        "fused-ndarray",
+        &ndarray,
         &["--fused"],
-        &["train.fused", "flex", "--backend wgpu"],
+        &["train.fused", "ndarray", "--backend flex"],
     );
-    let bad = VALID.replace("[train]", "[train]\nfused = true");
-    rejects("fused-config", &bad, &[], &["train.fused", "flex"]);
+    let bad = ndarray.replace("[train]", "[train]\nfused = true");
+    rejects("fused-config", &bad, &[], &["train.fused", "ndarray"]);
     let bad = format!(
-        "backend = \"wgpu\"\n{}",
+        "backend = \"flex\"\n{}",
         VALID.replace("depth = 2", "depth = 2\nactivation = \"sin\"")
     );
     rejects(

@@ -1,6 +1,7 @@
 //! The PINN loss `L(θ) = Σ_e μ_e mean_i r_e(x_i)² + Σ_b λ_b mean_j r_b(y_j)²` (equations `e`
 //! of the residual, boundary-type terms `b`) and its collocation data.
 
+use std::ops::Range;
 use std::sync::Arc;
 
 use burn::Tensor;
@@ -151,6 +152,16 @@ struct Term {
     /// The column of `u` it constrains.
     field: usize,
     data: TermData,
+    /// The rows of `data` this loss holds: all of them, or a shard's block
+    /// ([`PinnLoss::shards`]); the term's scale `λ/N_b` counts all of them.
+    rows: Range<usize>,
+}
+
+impl Term {
+    /// `λ_b / N_b`, `N_b` the rows of the whole term.
+    fn scale(&self) -> f64 {
+        self.weight / self.data.rows() as f64
+    }
 }
 
 /// One equation of the interior residual: its loss term's name and weight `μ`.
@@ -309,6 +320,7 @@ impl PinnLoss {
                 name: c.name.clone(),
                 weight: c.weight,
                 field,
+                rows: 0..data.rows(),
                 data,
             });
         }
@@ -361,32 +373,39 @@ impl PinnLoss {
             .collect())
     }
 
-    /// Split into `n` shards whose losses add up to this loss: shard `k` holds the `k`-th
-    /// block of interior points (with the whole set's `1/N`), and shard 0 also holds the
-    /// boundary-type terms. Shards can be evaluated and differentiated on separate threads.
+    /// Split into `n` shards (at most one per interior point) whose losses add up to this
+    /// loss: shard `k` holds the `k`-th of `n` equal blocks of the interior points and of each
+    /// boundary-type term's points, each with its whole set's scale (`1/N`, `λ_b/N_b`), so that
+    /// the shards cost about the same. Every shard has every term, in the same order (a term
+    /// with fewer points than shards is zero on some). Shards can be evaluated and
+    /// differentiated on separate threads.
     pub fn shards(&self, n: usize) -> Vec<PinnLoss> {
         let [rows, _] = self.interior.dims();
         let n = n.clamp(1, rows.max(1));
-        let block = rows.div_ceil(n);
+        let block = |k: usize, rows: Range<usize>| {
+            let len = rows.len();
+            rows.start + k * len / n..rows.start + (k + 1) * len / n
+        };
         (0..n)
             .map(|k| {
-                let start = k * block;
-                let len = block.min(rows - start.min(rows));
+                let points = block(k, 0..rows);
                 PinnLoss {
                     problem: self.problem.clone(),
                     spec: self.spec.clone(),
-                    interior: self.interior.clone().narrow(0, start, len),
-                    source: self.source.clone().narrow(0, start, len),
+                    interior: self.interior.clone().narrow(0, points.start, points.len()),
+                    source: self.source.clone().narrow(0, points.start, points.len()),
                     equations: self.equations.clone(),
-                    terms: if k == 0 {
-                        self.terms.clone()
-                    } else {
-                        Vec::new()
-                    },
+                    terms: self
+                        .terms
+                        .iter()
+                        .map(|t| Term {
+                            rows: block(k, t.rows.clone()),
+                            ..t.clone()
+                        })
+                        .collect(),
                     residual_scale: self.residual_scale,
                 }
             })
-            .filter(|s| s.interior.dims()[0] > 0)
             .collect()
     }
 
@@ -490,7 +509,7 @@ impl PinnLoss {
         self.equations
             .iter()
             .map(|_| n)
-            .chain(self.terms.iter().map(|t| t.data.rows()))
+            .chain(self.terms.iter().map(|t| t.rows.len()))
             .collect()
     }
 
@@ -526,11 +545,13 @@ impl PinnLoss {
         }
         let mut offset = k * n;
         for (b, t) in self.terms.iter().enumerate() {
-            let rows = t.data.rows();
+            let rows = t.rows.len();
             if start < offset + rows {
                 let (s, len) = (start - offset, len.min(offset + rows - start));
-                let r = t.data.residual(model, t.field, Some((s, len)));
-                return (k + b, r.mul_scalar((t.weight / rows as f64).sqrt()));
+                let r = t
+                    .data
+                    .residual(model, t.field, Some((t.rows.start + s, len)));
+                return (k + b, r.mul_scalar(t.scale().sqrt()));
             }
             offset += rows;
         }
@@ -551,8 +572,18 @@ impl PinnLoss {
             })
             .collect();
         for t in &self.terms {
-            let r = t.data.residual(model, t.field, None);
-            terms.push((t.name.clone(), r.square().mean().mul_scalar(t.weight)));
+            // The whole term as `λ mean r²`, a shard's block as `(λ/N_b) Σ r²`.
+            let value = if t.rows.is_empty() {
+                Tensor::zeros([1], &self.interior.device())
+            } else if t.rows.len() == t.data.rows() {
+                let r = t.data.residual(model, t.field, None);
+                r.square().mean().mul_scalar(t.weight)
+            } else {
+                let rows = Some((t.rows.start, t.rows.len()));
+                let r = t.data.residual(model, t.field, rows);
+                r.square().sum().mul_scalar(t.scale())
+            };
+            terms.push((t.name.clone(), value));
         }
         LossTerms { terms }
     }

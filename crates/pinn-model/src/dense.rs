@@ -48,7 +48,7 @@ pub struct Dense {
     /// Points per batch of [`Jet::linear_by_rows`] (GPU backends), or `None`.
     #[module(skip)]
     row_chunk: Option<usize>,
-    /// Whether a hidden layer followed by `tanh` runs fused (GPU builds; [`Self::with_fused`]).
+    /// Whether a hidden layer followed by `tanh` runs fused ([`Self::with_fused`]).
     #[module(skip)]
     fused: bool,
 }
@@ -110,23 +110,25 @@ impl Dense {
     }
 
     /// The same layer asking to be fused with the `tanh` that follows it: the jet's streams
-    /// stacked, one product for all of them and one CubeCL kernel for the activation and the
-    /// chain rule (the `fused` module of builds with a GPU backend). When every hidden layer
-    /// of an MLP asks, its hidden layers run so; ignored in builds without a GPU backend and
-    /// on layers carrying a probe. Jets on a GPU backend only.
+    /// stacked, one product for all of them and one kernel for the activation and the chain
+    /// rule ([`crate::fused`]). When every hidden layer of an MLP asks, its hidden layers run
+    /// so; ignored on layers carrying a probe. Jets on a GPU backend or on flex only.
     pub fn with_fused(mut self, fused: bool) -> Self {
         self.fused = fused;
         self
     }
 
     /// Whether [`Self::with_fused`] applies: asked for, with a bias and no probe.
-    #[cfg(feature = "cube")]
     pub(crate) fn is_fused(&self) -> bool {
         self.fused && self.bias.is_some() && self.probe.is_none()
     }
 
+    /// Whether this is `h W + b` as it stands: no probe, no row chunks.
+    pub(crate) fn is_plain(&self) -> bool {
+        self.probe.is_none() && self.row_chunk.is_none()
+    }
+
     /// The row chunk of [`Self::with_row_chunk`].
-    #[cfg(feature = "cube")]
     pub(crate) fn row_chunk(&self) -> Option<usize> {
         self.row_chunk
     }

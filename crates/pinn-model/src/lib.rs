@@ -22,7 +22,6 @@ mod constraint;
 mod dense;
 mod field;
 mod fourier;
-#[cfg(feature = "cube")]
 pub mod fused;
 pub mod init;
 mod jet;

@@ -48,9 +48,12 @@ impl Mlp {
     /// The forward pass on a jet.
     pub fn forward(&self, mut h: Jet) -> Jet {
         let (last, hidden) = self.layers.split_last().expect("at least one layer");
-        #[cfg(feature = "cube")]
         if self.activation == Activation::Tanh && hidden.iter().all(Dense::is_fused) {
-            return last.forward(crate::fused::tanh_layers(h, hidden));
+            return if last.is_plain() {
+                crate::fused::tanh_mlp(h, hidden, last)
+            } else {
+                last.forward(crate::fused::tanh_layers(h, hidden))
+            };
         }
         for layer in hidden {
             h = self.activation.apply(layer.forward(h));

@@ -1,150 +1,39 @@
-//! The fused tanh layer (one CubeCL kernel per hidden layer and pass) against burn's unfused
-//! ops on the same GPU backend, in f32: the jet (value, gradient, Laplacian and a mixed second
+//! The fused tanh layer (one kernel per hidden layer and pass) against burn's unfused ops on
+//! the same backend, in f32: the jet (value, gradient, Laplacian and a mixed second
 //! derivative) and the parameter gradients of a loss on all of them, with and without row
-//! chunks, with and without autodiff. Compiled with a GPU feature; runs the backends listed in `PINN_TEST_GPU` (on a
-//! machine without a GPU, `PINN_TEST_GPU=wgpu` runs on Mesa's lavapipe).
+//! chunks, with and without autodiff. On flex always; on the GPU backends listed in
+//! `PINN_TEST_GPU`, in a build with a GPU feature (on a machine without a GPU,
+//! `PINN_TEST_GPU=wgpu` runs on Mesa's lavapipe). f64: `fused_f64.rs`.
 
-#![cfg(any(feature = "wgpu", feature = "cuda"))]
+#[path = "common/fused.rs"]
+mod common;
 
-use std::sync::Arc;
+use pinn_model::backend::{Backend, Dtype};
 
-use burn::Tensor;
-use burn::tensor::{Device, Distribution};
-use pinn_model::backend::{Backend, Dtype, autodiff_device};
-use pinn_model::init::Seeded;
-use pinn_model::{Activation, Dense, Field, Jet, JetSpec, Mlp, SecondOrder, fused, params};
-
-/// The backends named in `PINN_TEST_GPU` (empty: skipped).
-fn gpu_backends() -> Vec<Backend> {
+/// flex, and the GPU backends named in `PINN_TEST_GPU`.
+fn backends() -> Vec<Backend> {
     let list = std::env::var("PINN_TEST_GPU").unwrap_or_default();
-    let backends: Vec<Backend> = list
-        .split(',')
-        .filter(|s| !s.is_empty())
-        .map(|s| s.parse().expect("PINN_TEST_GPU lists backends, e.g. wgpu"))
-        .collect();
-    if backends.is_empty() {
-        eprintln!("skipped: set PINN_TEST_GPU=wgpu (or cuda) to run the fused-kernel test");
-    }
-    backends
-}
-
-fn values(t: Tensor<2>) -> Vec<f64> {
-    t.into_data_as::<f64>().iter::<f64>().collect()
-}
-
-/// `max |a − b| / max |a|`.
-fn max_rel(a: &[f64], b: &[f64]) -> f64 {
-    let scale = a.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
-    let diff = a
-        .iter()
-        .zip(b)
-        .fold(0.0_f64, |m, (x, y)| m.max((x - y).abs()));
-    diff / scale
-}
-
-/// The streams of `u` (value, `∂_x`, `∂_y`, `Δ`, `∂_x∂_y`), flattened.
-fn streams(u: &Jet) -> Vec<Vec<f64>> {
-    vec![
-        values(u.value().clone()),
-        values(u.first_dense(0)),
-        values(u.first_dense(1)),
-        values(u.second_dense(0)),
-        values(u.second_dense(1)),
-    ]
-}
-
-/// A loss on every stream, so that each output cotangent of the kernel is exercised.
-fn loss(u: &Jet) -> Tensor<1> {
-    u.value().clone().sum()
-        + u.first_dense(0).square().sum()
-        + u.first_dense(1).sum().mul_scalar(0.5)
-        + u.second_dense(0).square().sum().mul_scalar(0.1)
-        + u.second_dense(1).sum().mul_scalar(0.3)
-}
-
-/// The jet spec of the comparisons: gradient, Laplacian and `∂_x∂_y − ½∂_x²`.
-fn spec() -> Arc<JetSpec> {
-    Arc::new(
-        JetSpec::gradient(2)
-            .with_second(SecondOrder::laplacian(2))
-            .with_second(SecondOrder::new(vec![(0, 1, 1.0), (0, 0, -0.5)])),
-    )
-}
-
-/// The largest relative deviation over the streams of two jets.
-fn jet_deviation(u: &Jet, v: &Jet) -> f64 {
-    streams(u)
-        .iter()
-        .zip(streams(v))
-        .map(|(a, b)| max_rel(a, &b))
-        .fold(0.0, f64::max)
-}
-
-/// Three hidden layers 2 → 32 → 32 → 32, `rows` points per chunk.
-fn layers(device: &Device, rows: Option<usize>) -> Vec<Dense> {
-    let mut rng = Seeded::new(7);
-    [(2, 32), (32, 32), (32, 32)]
-        .into_iter()
-        .map(|(i, o)| Dense::new(i, o, true, &mut rng, device).with_row_chunk(rows))
-        .collect()
-}
-
-/// burn's ops and the fused kernel on the same layers and points: the largest relative
-/// deviation of the jets and (on an autodiff device) of the parameter gradients.
-fn compare(device: &Device, points: usize, rows: Option<usize>) -> (f64, Option<f64>) {
-    let layers = layers(device, rows);
-    let x = Tensor::<2>::random([points, 2], Distribution::Uniform(-1.0, 1.0), device);
-    let input = Jet::input(x, spec());
-    let u = layers
-        .iter()
-        .fold(input.clone(), |h, l| l.forward(h).tanh());
-    let v = fused::tanh_layers(input, &layers);
-    let jet = jet_deviation(&u, &v);
-    let grads = device.is_autodiff().then(|| {
-        let gu = params::flatten_grads(&layers, &loss(&u).backward());
-        let gv = params::flatten_grads(&layers, &loss(&v).backward());
-        max_rel(&gu, &gv)
+    let gpus = list.split(',').filter(|s| !s.is_empty()).map(|s| {
+        let b: Backend = s.parse().expect("PINN_TEST_GPU lists backends, e.g. wgpu");
+        assert!(
+            b.is_built(),
+            "PINN_TEST_GPU names {b}, which this build lacks"
+        );
+        b
     });
-    (jet, grads)
+    std::iter::once(Backend::Flex).chain(gpus).collect()
 }
 
 #[test]
 fn fused_tanh_layers_match_burns_ops() {
-    for backend in gpu_backends() {
-        let device = autodiff_device(backend, Dtype::F32).unwrap();
-        // 512 points in chunks of 128 (the chunked reductions), 300 points unchunked, and
-        // without autodiff (the extension's plain backend path).
-        for (device, points, rows) in [
-            (device.clone(), 512, Some(128)),
-            (device.clone(), 300, None),
-            (device.clone().inner(), 200, None),
-        ] {
-            let (jet, grads) = compare(&device, points, rows);
-            println!("{backend}, {points} points, rows {rows:?}: jet {jet:e}, ∇θ {grads:?}");
-            assert!(jet < 1e-6, "jet streams differ by {jet:e}");
-            if let Some(grads) = grads {
-                assert!(grads < 1e-6, "parameter gradients differ by {grads:e}");
-            }
-        }
+    for backend in backends() {
+        common::check_layers(backend, Dtype::F32, 1e-6);
     }
 }
 
-/// An MLP whose layers ask for the kernel ([`Dense::with_fused`]) gives the jet and gradients
-/// of the plain MLP.
 #[test]
 fn mlp_with_fused_layers_matches_the_plain_one() {
-    for backend in gpu_backends() {
-        let device = autodiff_device(backend, Dtype::F32).unwrap();
-        let plain = Mlp::new(2, 32, 3, 1, Activation::Tanh, &mut Seeded::new(7), &device);
-        let fused = plain.map_layers(&mut |d| d.with_fused(true)).unwrap();
-        let x = Tensor::<2>::random([256, 2], Distribution::Uniform(-1.0, 1.0), &device);
-        let u = plain.forward_jet(Jet::input(x.clone(), spec()));
-        let v = fused.forward_jet(Jet::input(x, spec()));
-        let jet = jet_deviation(&u, &v);
-        let gu = params::flatten_grads(&plain, &loss(&u).backward());
-        let gv = params::flatten_grads(&fused, &loss(&v).backward());
-        let grads = max_rel(&gu, &gv);
-        println!("{backend}, MLP: jet {jet:e}, ∇θ {grads:e}");
-        assert!(jet < 1e-6 && grads < 1e-6, "jet {jet:e}, ∇θ {grads:e}");
+    for backend in backends() {
+        common::check_mlp(backend, Dtype::F32, 1e-6);
     }
 }

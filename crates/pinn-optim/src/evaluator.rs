@@ -50,6 +50,18 @@ impl<M: Field + Sync> Evaluator<M> {
         }
     }
 
+    /// Shards of at most `points` interior points (about; `None`: one shard per thread), the
+    /// same number dealt to each thread: small shards keep a layer's streams in the cache
+    /// ([`pinn_model::backend::Backend::shard_points`]).
+    pub fn with_shard_points(mut self, points: Option<usize>) -> Self {
+        if let Some(points) = points {
+            let interior = self.loss.term_rows().first().copied().unwrap_or(0);
+            let per_thread = interior.div_ceil(points.max(1) * self.threads).max(1);
+            self.shards = self.loss.shards(self.threads * per_thread);
+        }
+        self
+    }
+
     /// Assemble the Gauss–Newton matrix on the model's device (GPU backends) instead of
     /// reading `J̃` back to the host ([`crate::jacobian::gram_on_device`]).
     pub fn with_gram_on_device(mut self, on_device: bool) -> Self {
@@ -72,9 +84,9 @@ impl<M: Field + Sync> Evaluator<M> {
         self.threads
     }
 
-    /// Run `f(shard, model)` on every shard, each on its own thread when there are several.
+    /// Run `f(shard, model)` on every shard, dealt to the threads when there are several.
     fn map<T: Send>(&self, model: &M, f: impl Fn(&dyn ResidualRows<M>, &M) -> T + Sync) -> Vec<T> {
-        for_each_job(model, &self.shards, self.shards.len(), |m, shard| {
+        for_each_job(model, &self.shards, self.threads, |m, shard| {
             f(shard.as_ref(), m)
         })
     }
@@ -132,15 +144,14 @@ fn host_terms(terms: &[(String, Tensor<1>)]) -> Terms {
         .collect()
 }
 
-/// Sum the shards' terms by name, keeping the first shard's order (it has every term).
+/// Sum the shards' terms: every shard has every term, in the same order.
 fn merge_terms(parts: Vec<Terms>) -> Terms {
     let mut parts = parts.into_iter();
     let mut total = parts.next().unwrap_or_default();
     for part in parts {
-        for (name, v) in part {
-            if let Some(slot) = total.iter_mut().find(|(n, _)| *n == name) {
-                slot.1 += v;
-            }
+        debug_assert!(total.iter().map(|t| &t.0).eq(part.iter().map(|t| &t.0)));
+        for (slot, (_, v)) in total.iter_mut().zip(part) {
+            slot.1 += v;
         }
     }
     total

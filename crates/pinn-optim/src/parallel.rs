@@ -2,17 +2,20 @@
 //!
 //! burn's CPU backends run each tensor op on one core, so the loss, its gradient and the
 //! Jacobian rows are computed in independent pieces (shards of the collocation points, chunks
-//! of rows) on scoped threads. Every thread works on its own copy of the parameters: fresh
-//! autodiff leaves with the same parameter ids ([`params::unflatten`]). Graphs that shared
-//! leaves made burn 0.22's autodiff merge them across threads, which deadlocked with three or
-//! more threads (seen on a 16-core machine; `tests/training.rs` and the evaluator tests run 2,
-//! 3, 5 and 8 threads).
+//! of rows) on the threads of rayon's pool, which live as long as the process: their
+//! allocator heaps stay warm from one step to the next, where threads spawned per step started
+//! every step with fresh memory to map. Every worker uses its own copy of the parameters:
+//! fresh autodiff leaves with the same parameter ids ([`params::unflatten`]). Graphs that
+//! shared leaves made burn 0.22's autodiff merge them across threads, which deadlocked with
+//! three or more threads (seen on a 16-core machine; `tests/training.rs` and the evaluator
+//! tests run 2, 3, 5 and 8 threads).
 
 use pinn_model::{Field, params};
+use rayon::prelude::*;
 
-/// `work(model, job)` for every job, dealt round-robin to at most `threads` workers; the
-/// results in job order. The first worker uses `model` itself, the others copies of it; with
-/// one worker (or one job) nothing is spawned.
+/// `work(model, job)` for every job, dealt round-robin to at most `threads` workers on
+/// rayon's pool; the results in job order. The first worker uses `model` itself, the others
+/// copies of it; with one worker (or one job) everything runs on the calling thread.
 pub(crate) fn for_each_job<M, J, T>(
     model: &M,
     jobs: &[J],
@@ -32,25 +35,18 @@ where
     let copies: Vec<M> = (1..threads)
         .map(|_| params::unflatten(model.clone(), &theta))
         .collect();
-    let mut parts: Vec<(usize, T)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = std::iter::once(model)
-            .chain(copies.iter())
-            .enumerate()
-            .map(|(worker, m)| {
-                let work = &work;
-                scope.spawn(move || {
-                    (worker..jobs.len())
-                        .step_by(threads)
-                        .map(|k| (k, work(m, &jobs[k])))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().expect("a worker thread panicked"))
-            .collect()
-    });
+    let workers: Vec<&M> = std::iter::once(model).chain(copies.iter()).collect();
+    let mut parts: Vec<(usize, T)> = workers
+        .into_par_iter()
+        .enumerate()
+        .with_max_len(1)
+        .flat_map_iter(|(worker, m)| {
+            (worker..jobs.len())
+                .step_by(threads)
+                .map(|k| (k, work(m, &jobs[k])))
+                .collect::<Vec<_>>()
+        })
+        .collect();
     parts.sort_by_key(|p| p.0);
     parts.into_iter().map(|p| p.1).collect()
 }

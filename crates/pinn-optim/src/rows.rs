@@ -66,8 +66,9 @@ pub trait ResidualRows<M>: Send + Sync {
         false
     }
 
-    /// Split into parts whose losses add up to this loss, evaluated on separate threads
-    /// (by default one part: the loss itself).
+    /// Split into parts whose losses add up to this loss term by term (each part has every
+    /// term, in the same order), evaluated on separate threads (by default one part: the loss
+    /// itself).
     fn shards(&self, _n: usize) -> Vec<Box<dyn ResidualRows<M>>> {
         vec![self.boxed()]
     }

@@ -19,6 +19,9 @@ pub struct TrainSettings {
     /// Worker threads for the loss (shards of the collocation points); 1 on GPU backends
     /// ([`pinn_model::backend::Backend::loss_threads`]).
     pub threads: usize,
+    /// Interior points per loss shard at most, several shards to a thread (`None`: one shard
+    /// per thread; [`pinn_model::backend::Backend::shard_points`]).
+    pub shard_points: Option<usize>,
     /// Assemble the Gauss–Newton matrix `A = J̃ᵀJ̃` on the model's device and read back `A`
     /// rather than `J̃` (GPU backends, [`pinn_model::backend::Backend::is_gpu`]).
     pub gram_on_device: bool,
@@ -53,6 +56,7 @@ impl TrainSettings {
             stages,
             eval_every: 100,
             threads: pinn_model::backend::default_threads(),
+            shard_points: None,
             gram_on_device: false,
             balance: None,
             resample: None,

@@ -106,8 +106,9 @@ fn run<M: Field + Sync>(
         }
         None => {}
     }
-    let mut eval =
-        Evaluator::new(loss.as_ref(), threads).with_gram_on_device(settings.gram_on_device);
+    let mut eval = Evaluator::new(loss.as_ref(), threads)
+        .with_shard_points(settings.shard_points)
+        .with_gram_on_device(settings.gram_on_device);
     let mut reporter = Reporter {
         observer,
         settings,
@@ -158,6 +159,7 @@ fn run<M: Field + Sync>(
                 let (redrawn, points) = loss.redrawn(&model, resample, step)?;
                 loss = redrawn;
                 eval = Evaluator::new(loss.as_ref(), threads)
+                    .with_shard_points(settings.shard_points)
                     .with_gram_on_device(settings.gram_on_device);
                 interior = Some(points);
                 if first_order {
@@ -169,6 +171,7 @@ fn run<M: Field + Sync>(
                 if let Some(alpha) = settings.balance.as_ref().and_then(|b| b.grad_norm_due(k)) {
                     balance::rebalance(loss.as_mut(), &model, threads, alpha);
                     eval = Evaluator::new(loss.as_ref(), threads)
+                        .with_shard_points(settings.shard_points)
                         .with_gram_on_device(settings.gram_on_device);
                     terms = stepper.start(&eval, &model);
                 }

@@ -148,12 +148,19 @@ fn sharded_evaluation_matches_one_thread_for_any_thread_count() {
     let (loss, model) = poisson2d_8x2(200, 40, 1.0);
     let (terms1, g1) = Evaluator::new(&loss, 1).value_grad(&model);
     // Three or more threads on shared parameter leaves used to deadlock burn's autodiff.
-    for threads in [2, 3, 5, 8] {
-        let (terms, g) = Evaluator::new(&loss, threads).value_grad(&model);
+    // Shards of at most 4 points: several to a thread; with 8 threads, 56 shards for the 40
+    // boundary points, so that some hold none.
+    let evaluators = [2, 3, 5, 8].into_iter().flat_map(|threads| {
+        [None, Some(4)].map(|points| (threads, points))
+    });
+    for (threads, points) in evaluators {
+        let eval = Evaluator::new(&loss, threads).with_shard_points(points);
+        let (terms, g) = eval.value_grad(&model);
+        assert_eq!(terms.len(), terms1.len());
         for ((n, a), (_, b)) in terms.iter().zip(&terms1) {
             assert!(
                 (a - b).abs() <= 1e-12 * b.abs(),
-                "{threads} threads, {n}: {a} vs {b}"
+                "{threads} threads, shards of {points:?}, {n}: {a} vs {b}"
             );
         }
         let scale = g1.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
@@ -164,7 +171,7 @@ fn sharded_evaluation_matches_one_thread_for_any_thread_count() {
             / scale;
         assert!(
             err < 1e-12,
-            "{threads} threads: gradient differs by {err:e}"
+            "{threads} threads, shards of {points:?}: gradient differs by {err:e}"
         );
         let blocks = jacobian_blocks(&loss, &model, threads);
         assert_eq!(

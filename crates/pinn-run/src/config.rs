@@ -80,8 +80,8 @@ pub struct TrainConfig {
     /// Stop early at a loss or relative L² error (`[train.target] rel_l2 = 1e-6`).
     #[serde(default)]
     pub target: Target,
-    /// Run the MLP's hidden tanh layers fused: one product and one CubeCL kernel (activation
-    /// and chain rule) per layer and pass (GPU backends; default false: burn's ops).
+    /// Run the MLP's hidden tanh layers fused: one product and one kernel (activation and
+    /// chain rule) per layer and pass (flex and the GPU backends; default false: burn's ops).
     #[serde(default)]
     pub fused: bool,
 }
@@ -100,6 +100,7 @@ impl TrainConfig {
             stages: self.stages.clone(),
             eval_every: self.eval_every,
             threads: backend.loss_threads(self.threads),
+            shard_points: backend.shard_points(self.fused),
             gram_on_device: backend.is_gpu(),
             balance: self.balance.clone(),
             resample: self.resample.clone(),
@@ -225,10 +226,10 @@ impl Config {
         if self.train.eval_grid < 2 {
             return Err("train.eval_grid must be at least 2 points per axis".into());
         }
-        if self.train.fused && !self.backend.is_gpu() {
+        if self.train.fused && !self.backend.has_fused_kernel() {
             return Err(format!(
-                "train.fused = true (or --fused) needs a GPU backend, not {}; use --backend wgpu \
-                 (or cuda), or remove train.fused",
+                "train.fused = true (or --fused) has no kernel on {}; use --backend flex (or a \
+                 GPU backend), or remove train.fused",
                 self.backend
             ));
         }

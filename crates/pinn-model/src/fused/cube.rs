@@ -218,6 +218,7 @@ impl TanhJetKernels for CubeBackend {
     fn tanh_jet_backward(
         grad: CubeTensor,
         z: CubeTensor,
+        _act: CubeTensor,
         bias: CubeTensor,
         coef: CubeTensor,
         first: usize,
