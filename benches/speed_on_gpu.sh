@@ -146,6 +146,9 @@ for part in $parts; do
   cpu)
     speed flex_threads 150 "$pinn" --backends flex --points 4096 --threads 1,2,4,8,12,16 \
       --steps 20
+    # The fused tanh layer on the CPU, in shards of 256 points.
+    speed flex_fused_threads 150 "$pinn" --backends flex --points 4096,16384 \
+      --threads 1,2,4,8,16 --steps 20 --fused
     speed flex_points 90 "$pinn" --backends flex --points 256,1024 --threads 1,16 --steps 20
     # The forward pass alone records no autodiff graph: does it scale where the step does not?
     speed flex_profile 150 "$pinn" --backends flex --points 4096 --threads 1,4,8,16 --steps 10 \

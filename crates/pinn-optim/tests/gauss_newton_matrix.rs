@@ -150,9 +150,9 @@ fn sharded_evaluation_matches_one_thread_for_any_thread_count() {
     // Three or more threads on shared parameter leaves used to deadlock burn's autodiff.
     // Shards of at most 4 points: several to a thread; with 8 threads, 56 shards for the 40
     // boundary points, so that some hold none.
-    let evaluators = [2, 3, 5, 8].into_iter().flat_map(|threads| {
-        [None, Some(4)].map(|points| (threads, points))
-    });
+    let evaluators = [2, 3, 5, 8]
+        .into_iter()
+        .flat_map(|threads| [None, Some(4)].map(|points| (threads, points)));
     for (threads, points) in evaluators {
         let eval = Evaluator::new(&loss, threads).with_shard_points(points);
         let (terms, g) = eval.value_grad(&model);
