@@ -148,9 +148,8 @@ pub fn run(args: &SpeedArgs) -> Result<(), String> {
     } else {
         args.backends.clone()
     };
-    if let Some(b) = backends
-        .iter()
-        .find(|b| args.fused && !b.has_fused_kernel())
+    if args.fused
+        && let Some(b) = backends.iter().find(|b| !b.has_fused_kernel())
     {
         return Err(format!(
             "--fused has no kernel on {b}; use --backends flex (or a GPU backend) with --fused"

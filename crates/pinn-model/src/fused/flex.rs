@@ -148,11 +148,15 @@ impl<'a, F: Float + Element + Pod> Layer<'a, F> {
             .map(|(q, i, j)| (q, i, j, c[(q * cp + i) * cp + j]))
             .filter(|&(_, _, _, v)| v != F::zero())
             .collect();
+        let shape = z.layout().shape().dims::<3>();
+        let bias = elements(bias);
+        // Every output row is written through zips with a bias row: it must be `w` long.
+        assert_eq!(bias.len(), shape[2], "a bias of one value per channel");
         Self {
             z: elements(z),
-            bias: elements(bias),
+            bias,
             coef,
-            shape: z.layout().shape().dims::<3>(),
+            shape,
             first,
         }
     }
