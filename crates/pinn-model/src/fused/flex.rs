@@ -26,11 +26,7 @@ impl TanhJetKernels for Flex {
         coef: FlexTensor,
         first: usize,
     ) -> FlexTensor {
-        let (z, bias, coef) = (
-            z.to_contiguous(),
-            bias.to_contiguous(),
-            coef.to_contiguous(),
-        );
+        let [z, bias, coef] = [z, bias, coef].map(|t| t.to_contiguous());
         match z.dtype() {
             DType::F32 => Arch::new().dispatch(Forward(Layer::<f32>::new(&z, &bias, &coef, first))),
             DType::F64 => Arch::new().dispatch(Forward(Layer::<f64>::new(&z, &bias, &coef, first))),
@@ -46,12 +42,7 @@ impl TanhJetKernels for Flex {
         coef: FlexTensor,
         first: usize,
     ) -> FlexTensor {
-        let (z, bias, coef) = (
-            z.to_contiguous(),
-            bias.to_contiguous(),
-            coef.to_contiguous(),
-        );
-        let (grad, act) = (grad.to_contiguous(), act.to_contiguous());
+        let [z, bias, coef, grad, act] = [z, bias, coef, grad, act].map(|t| t.to_contiguous());
         match z.dtype() {
             DType::F32 => {
                 let layer = Layer::<f32>::new(&z, &bias, &coef, first);
