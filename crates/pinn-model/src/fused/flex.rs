@@ -221,7 +221,7 @@ impl<'a, F: Float + Element + Pod> Layer<'a, F> {
         let p = self.first;
         let (two, six) = (F::one() + F::one(), F::from(6).expect("a small integer"));
         let zero = || vec![F::zero(); w];
-        let (mut d1, mut d2, mut d3, mut zbar0, mut zbar) =
+        let (mut d1, mut d2, mut d3, mut zbar0, mut scaled) =
             (zero(), zero(), zero(), zero(), zero());
         let mut firsts = vec![zero(); p];
         let mut quad = vec![zero(); s - 1 - p];
@@ -275,14 +275,14 @@ impl<'a, F: Float + Element + Pod> Layer<'a, F> {
             // z̄_i += σ'' ā_q C_qij z_j and z̄_j += σ'' ā_q C_qij z_i for every C_qij ≠ 0.
             for &(q, i, j, c) in &self.coef {
                 let gq = self.row(g, 1 + p + q, n);
-                for ((a, d2), g) in zbar.iter_mut().zip(&d2).zip(gq) {
+                for ((a, d2), g) in scaled.iter_mut().zip(&d2).zip(gq) {
                     *a = *d2 * *g * c;
                 }
                 let (zi, zj) = (self.row(self.z, 1 + i, n), self.row(self.z, 1 + j, n));
-                for ((zb, a), z) in firsts[i].iter_mut().zip(&zbar).zip(zj) {
+                for ((zb, a), z) in firsts[i].iter_mut().zip(&scaled).zip(zj) {
                     *zb = *zb + *a * *z;
                 }
-                for ((zb, a), z) in firsts[j].iter_mut().zip(&zbar).zip(zi) {
+                for ((zb, a), z) in firsts[j].iter_mut().zip(&scaled).zip(zi) {
                     *zb = *zb + *a * *z;
                 }
             }

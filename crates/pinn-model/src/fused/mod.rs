@@ -88,30 +88,29 @@ pub trait TanhJetActivation: Backend {
     ) -> FloatTensor<Self>;
 }
 
-#[cfg(feature = "cube")]
-impl TanhJetActivation for CubeBackend {
-    fn tanh_jet_activation(
-        z: FloatTensor<Self>,
-        bias: FloatTensor<Self>,
-        coef: FloatTensor<Self>,
-        first: usize,
-        _rows: usize,
-    ) -> FloatTensor<Self> {
-        Self::tanh_jet_forward(z, bias, coef, first)
-    }
+/// The activation on backends without autodiff: the forward kernel alone.
+macro_rules! forward_only {
+    ($($(#[$cfg:meta])* $backend:ty),*) => {$(
+        $(#[$cfg])*
+        impl TanhJetActivation for $backend {
+            fn tanh_jet_activation(
+                z: FloatTensor<Self>,
+                bias: FloatTensor<Self>,
+                coef: FloatTensor<Self>,
+                first: usize,
+                _rows: usize,
+            ) -> FloatTensor<Self> {
+                Self::tanh_jet_forward(z, bias, coef, first)
+            }
+        }
+    )*};
 }
 
-impl TanhJetActivation for Flex {
-    fn tanh_jet_activation(
-        z: FloatTensor<Self>,
-        bias: FloatTensor<Self>,
-        coef: FloatTensor<Self>,
-        first: usize,
-        _rows: usize,
-    ) -> FloatTensor<Self> {
-        Self::tanh_jet_forward(z, bias, coef, first)
-    }
-}
+forward_only!(
+    #[cfg(feature = "cube")]
+    CubeBackend,
+    Flex
+);
 
 #[derive(Debug)]
 struct TanhJetBackward;
