@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # The GPU measurements of the README in one go, on a machine with no Rust: `pinn bench speed`
-# on wgpu, burn's fusion on and off, beside the JAX and PyTorch peers of benches/peers/, flex on
-# 1–16 cores, the kernels a step launches, wgpu against flex, and the dense Gauss–Newton step.
+# on wgpu and CUDA, burn's fusion on and off, beside the JAX and PyTorch peers of
+# benches/peers/, flex on 1–16 cores, the kernels a step launches, each GPU backend against
+# flex, whether CUDA's f64 is f64, and the dense Gauss–Newton step.
 #
 #   benches/speed_on_gpu.sh OUT_DIR PINN [PLAIN_PINN] [PART ...]
 #
-# PINN is a release build with `--features wgpu,fusion`, PLAIN_PINN (optional, `-` for none)
-# one with `--features wgpu`: burn's fusion measured on and off. PARTs (default all):
-# info gpu peers check kernels cpu gn acc. With OLD_PINN set in the environment (a build from
+# PINN is a release build with `--features wgpu,cuda,fusion`, PLAIN_PINN (optional, `-` for
+# none) one with `--features wgpu,cuda`: burn's fusion measured on and off (a build without
+# `cuda` answers the cuda rows with an error line). PARTs (default all):
+# info gpu cuda peers check kernels cpu gn acc. With OLD_PINN set in the environment (a build from
 # before Gauss–Newton assembled A on the device), the gn part runs it too. Every measurement is one JSON line in OUT_DIR/all.jsonl,
 # tagged with what ran it; the output of every command goes to OUT_DIR/log.txt. Each command
 # has its own time limit, so that one that hangs costs only its own line.
@@ -17,11 +19,19 @@ pinn=$(realpath "$2")
 plain=${3:--}
 [ "$plain" != - ] && plain=$(realpath "$plain")
 shift $(($# < 3 ? $# : 3))
-parts=${*:-info gpu peers check kernels cpu gn acc}
+parts=${*:-info gpu cuda peers check kernels cpu gn acc}
 repo=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
 mkdir -p "$out"
 exec > >(tee -a "$out/log.txt") 2>&1
+# CUDA's runtime compiler, NVRTC, is loaded at run time: from the system's libraries, else from
+# the CUDA toolkit or the pip package beside PyTorch.
+if ! ldconfig -p | grep -q libnvrtc; then
+  nvrtc=$(find /usr/local/cuda*/ /usr/lib /opt "$(python3 -c 'import site; print(site.getsitepackages()[0])' 2>/dev/null)" \
+    -name 'libnvrtc.so*' 2>/dev/null | head -1)
+  [ -n "$nvrtc" ] && export LD_LIBRARY_PATH="$(dirname "$nvrtc")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  echo "NVRTC: ${nvrtc:-not found}"
+fi
 points=4096,16384,65536,262144
 
 # `tagged TAG < JSON lines`: append them to all.jsonl with "tag": TAG.
@@ -102,6 +112,9 @@ for part in $parts; do
     nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
     nproc
     lscpu | grep -E "^(Model name|Thread|Core|Socket|CPU\(s\))"
+    # Each backend's f64 (elementary functions and a product against the host's); the cuda
+    # row decides whether `--dtype f64` is accepted there.
+    timeout 120 "$pinn" bench precision | tagged precision
     ;;
   gpu)
     speed wgpu_fused 200 "$pinn" --backends wgpu --points $points --steps 10
@@ -111,6 +124,22 @@ for part in $parts; do
       speed wgpu_plain 150 "$plain" --backends wgpu --points $points --steps 10
       speed wgpu_plain_kernel 150 "$plain" --backends wgpu --points $points --steps 10 --fused
     fi
+    ;;
+  cuda)
+    # burn's CUDA backend, kernels compiled by NVRTC: the step, fusion on and off, our fused
+    # layer, 200 steps against flex (the check part's adam_flex), Gauss–Newton in f32 and f64.
+    speed cuda_fused 200 "$pinn" --backends cuda --points $points --steps 10
+    speed cuda_fused_kernel 200 "$pinn" --backends cuda --points $points --steps 10 --fused
+    if [ "$plain" != - ]; then
+      speed cuda_plain 150 "$plain" --backends cuda --points $points --steps 10
+      speed cuda_plain_kernel 150 "$plain" --backends cuda --points $points --steps 10 --fused
+    fi
+    train adam_cuda 90 "$pinn" "$repo/configs/poisson2d_adam_lbfgs.toml" --backend cuda \
+      --steps 200
+    for dtype in f32 f64; do
+      train "gn_cuda_$dtype" 150 "$pinn" "$repo/configs/accuracy/poisson2d_multiscale.toml" \
+        --backend cuda --dtype $dtype --steps 20
+    done
     ;;
   peers)
     echo "== jax"

@@ -6,6 +6,7 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod bench;
+mod bench_precision;
 mod bench_speed;
 mod memory;
 mod plot;
@@ -98,7 +99,8 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
-    /// Benchmarks: `accuracy` (relative L² errors against targets) and `speed` (step times).
+    /// Benchmarks: `accuracy` and `pinnacle` (relative L² errors against targets), `speed`
+    /// (step times), `precision` (whether a backend's f64 is f64).
     Bench {
         #[command(subcommand)]
         which: Benchmark,
@@ -150,6 +152,14 @@ enum Benchmark {
     /// Time one Adam step (2D Poisson, MLP 2→64×4→1 tanh) per backend, point count and
     /// thread count, and write DIR/speed.jsonl: the median step time and points per second.
     Speed(bench_speed::SpeedArgs),
+    /// Measure each backend's f64 — its exp, tanh, sin, cos, log, sqrt, division and matrix
+    /// product against the host's — and print one JSON line per backend: the errors, and
+    /// whether `--dtype f64` is accepted there.
+    Precision {
+        /// Backends, comma-separated (default: every backend this build has).
+        #[arg(long, value_delimiter = ',')]
+        backends: Vec<Backend>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -217,6 +227,9 @@ fn main() -> ExitCode {
         Command::Bench {
             which: Benchmark::Speed(args),
         } => bench_speed::run(&args).map(|()| train::Exit::Done),
+        Command::Bench {
+            which: Benchmark::Precision { backends },
+        } => bench_precision::run(&backends).map(|()| train::Exit::Done),
         Command::Reproduce { experiment, out } => {
             reproduce::run(experiment, &out).map(|()| train::Exit::Done)
         }

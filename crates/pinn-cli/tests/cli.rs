@@ -416,6 +416,34 @@ fn speed_bench_writes_one_json_line_per_measurement() {
 }
 
 #[test]
+fn precision_bench_measures_the_cpu_backends_f64_and_names_an_unbuilt_one() {
+    let out = pinn(&["bench", "precision", "--backends", "flex,ndarray,cuda"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3);
+    for line in &lines[..2] {
+        // The host's own f64: every function to a few ulps, far below the tolerance.
+        assert_eq!(line["f64_accepted"], true, "{line}");
+        let errors = line["errors"].as_object().unwrap();
+        assert_eq!(errors.len(), 8, "{line}");
+        for (name, e) in errors {
+            let e = e.as_f64().unwrap();
+            assert!((0.0..1e-14).contains(&e), "{name}: {e}");
+        }
+    }
+    if cfg!(feature = "cuda") {
+        return; // a cuda build's answer depends on the machine's driver
+    }
+    assert_eq!(lines[2]["f64_accepted"], false);
+    let reason = lines[2]["reason"].as_str().unwrap();
+    assert!(reason.contains("--features cuda"), "{reason}");
+}
+
+#[test]
 fn run_names_that_are_paths_and_zero_step_stages_are_rejected() {
     let bad = format!("name = \"../../x\"\n{VALID}");
     rejects("name-path", &bad, &[], &["name", "plain name"]);

@@ -2,10 +2,13 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::{Arc, Mutex};
 
 use burn::Tensor;
 use burn::tensor::{Device, FloatDType};
 use serde::{Deserialize, Serialize};
+
+use crate::precision::check_f64;
 
 /// A burn backend.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -18,8 +21,8 @@ pub enum Backend {
     Ndarray,
     /// The wgpu GPU backend (needs the `wgpu` cargo feature; f32 only).
     Wgpu,
-    /// burn's CUDA backend through CubeCL (needs the `cuda` cargo feature, whose build downloads a
-    /// prebuilt LLVM, and an NVIDIA driver).
+    /// burn's CUDA backend through CubeCL, kernels compiled by NVRTC (needs the `cuda` cargo
+    /// feature and an NVIDIA driver; f64 only where [`crate::precision::check_f64`] accepts it).
     Cuda,
 }
 
@@ -30,7 +33,8 @@ pub enum Dtype {
     /// 32-bit floats.
     #[default]
     F32,
-    /// 64-bit floats (CPU backends only).
+    /// 64-bit floats (the CPU backends, and a GPU backend where [`crate::precision::check_f64`]
+    /// measures f64 arithmetic).
     F64,
 }
 
@@ -155,12 +159,31 @@ pub fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-/// An autodiff device of the given backend with its default float dtype set.
+/// An autodiff device of the given backend with its default float dtype set; on a GPU, f64
+/// only after [`check_f64`] has measured that the device computes it.
 ///
 /// burn fixes a device's dtype at its first tensor, so this must run before any tensor exists
 /// on that backend in this process; a second call with another dtype is an error.
 pub fn autodiff_device(backend: Backend, dtype: Dtype) -> Result<Device, String> {
     backend.supports(dtype)?;
+    let device = configured_device(backend, dtype)?;
+    if backend.is_gpu() && dtype == Dtype::F64 {
+        without_panics(|| check_f64(&device))
+            .and_then(|checked| checked)
+            .map_err(|why| {
+                format!(
+                    "dtype f64 is not usable on {backend} ({why}); use dtype f32, or backend \
+                     flex for f64"
+                )
+            })?;
+    }
+    Ok(device.autodiff())
+}
+
+/// The backend's device with its float dtype set and a first tensor read back (a GPU runtime
+/// loads its driver there); neither [`Backend::supports`] nor [`check_f64`] is consulted (for
+/// measuring a device, [`crate::precision`]; to train, [`autodiff_device`]).
+pub fn configured_device(backend: Backend, dtype: Dtype) -> Result<Device, String> {
     let device = match backend {
         Backend::Flex => Device::flex(),
         #[allow(deprecated)]
@@ -172,7 +195,8 @@ pub fn autodiff_device(backend: Backend, dtype: Dtype) -> Result<Device, String>
         Dtype::F32 => FloatDType::F32,
         Dtype::F64 => FloatDType::F64,
     };
-    let device = reachable(backend, device, |mut device| {
+    let first_tensor = || {
+        let mut device = device;
         if let Err(e) = device.configure(float) {
             // Already configured (an earlier call in this process): fine if it is the same dtype.
             if device.settings().float_dtype != float {
@@ -181,37 +205,50 @@ pub fn autodiff_device(backend: Backend, dtype: Dtype) -> Result<Device, String>
                 ));
             }
         }
-        // A first tensor and its read-back: a GPU runtime loads its driver here.
         Tensor::<1>::zeros([1], &device).into_data();
         Ok(device)
-    })?;
-    Ok(device.autodiff())
+    };
+    if !backend.is_gpu() {
+        return first_tensor();
+    }
+    without_panics(first_tensor).map_err(|why| {
+        format!("backend {backend} is not usable on this machine ({why}); use --backend flex")
+    })?
 }
 
-/// `setup(device)`, with a missing driver or adapter (a panic inside the GPU runtime) turned
-/// into an error that names the backend; the panic's own message is kept, its report is not.
-fn reachable(
-    backend: Backend,
-    device: Device,
-    setup: impl FnOnce(Device) -> Result<Device, String>,
-) -> Result<Device, String> {
-    if !backend.is_gpu() {
-        return setup(device);
+/// A panic's message for a one-line error: its first line, at most 200 characters.
+fn first_line(message: &str) -> String {
+    let line = message.lines().next().unwrap_or_default();
+    match line.char_indices().nth(200) {
+        Some((cut, _)) => format!("{}…", &line[..cut]),
+        None => line.to_string(),
     }
+}
+
+/// `f()`, or the first line of the first panic's message while it ran (a GPU runtime's answer
+/// to a missing driver, adapter or feature; often raised on the runtime's own thread, whose
+/// panic then shows on this one only as a closed channel), without the panics' reports.
+fn without_panics<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    let first: Arc<Mutex<Option<String>>> = Arc::default();
     let hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| setup(device)));
+    let record = first.clone();
+    std::panic::set_hook(Box::new(move |info| {
+        let mut first = record.lock().unwrap_or_else(|e| e.into_inner());
+        if first.is_none() {
+            let why = info
+                .payload()
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| info.payload().downcast_ref::<&str>().copied())
+                .unwrap_or("the runtime panicked");
+            *first = Some(first_line(why));
+        }
+    }));
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
     std::panic::set_hook(hook);
-    outcome.unwrap_or_else(|panic| {
-        let why = panic
-            .downcast_ref::<String>()
-            .map(String::as_str)
-            .or_else(|| panic.downcast_ref::<&str>().copied())
-            .unwrap_or("the runtime panicked");
-        let why = why.lines().next().unwrap_or_default();
-        Err(format!(
-            "backend {backend} is not usable on this machine ({why}); use --backend flex"
-        ))
+    outcome.map_err(|_| {
+        let first = first.lock().unwrap_or_else(|e| e.into_inner()).take();
+        first.unwrap_or_else(|| "the runtime panicked".into())
     })
 }
 
@@ -238,8 +275,7 @@ fn cuda_device() -> Result<Device, String> {
 fn cuda_device() -> Result<Device, String> {
     Err(
         "this build has no cuda backend; rebuild with `--features cuda` (e.g. `cargo run \
-         --release --features cuda -- train …`; the build downloads a prebuilt LLVM) or use \
-         --backend flex"
+         --release --features cuda -- train …`) or use --backend flex"
             .into(),
     )
 }

@@ -28,6 +28,7 @@ mod jet;
 mod mlp;
 mod model;
 pub mod params;
+pub mod precision;
 
 pub use activation::Activation;
 pub use coefficients::{Coefficient, Coefficients};
