@@ -26,10 +26,15 @@ struct PrecisionRow {
 /// Run `pinn bench precision` on `backends` (default: every backend this build has).
 pub fn run(backends: &[Backend]) -> Result<(), String> {
     let backends: Vec<Backend> = if backends.is_empty() {
-        [Backend::Flex, Backend::Ndarray, Backend::Wgpu, Backend::Cuda]
-            .into_iter()
-            .filter(|b| b.is_built())
-            .collect()
+        [
+            Backend::Flex,
+            Backend::Ndarray,
+            Backend::Wgpu,
+            Backend::Cuda,
+        ]
+        .into_iter()
+        .filter(|b| b.is_built())
+        .collect()
     } else {
         backends.to_vec()
     };

@@ -33,6 +33,8 @@ use std::sync::Arc;
 
 use burn::Tensor;
 
+use crate::product::matmul;
+
 /// A linear second-order differential operator `Σ c_ij ∂_i ∂_j` (each unordered pair once).
 ///
 /// `SecondOrder::laplacian(2)` is `∂_xx + ∂_yy`; `SecondOrder::mixed(0, 1)` is `∂_x ∂_y`.
@@ -358,7 +360,7 @@ impl Jet {
 
     /// `z W + b`, `W: [in, out]`, `b: [1, out]`. Derivatives: `∂(zW + b) = ∂z W`.
     pub fn linear(self, weight: &Tensor<2>, bias: Option<&Tensor<2>>) -> Self {
-        let mut out = self.map_linear(|t| t.matmul(weight.clone()));
+        let mut out = self.map_linear(|t| matmul(t, weight.clone()));
         if let Some(b) = bias {
             out.value = out.value + b.clone();
         }

@@ -29,6 +29,7 @@ mod mlp;
 mod model;
 pub mod params;
 pub mod precision;
+mod product;
 
 pub use activation::Activation;
 pub use coefficients::{Coefficient, Coefficients};

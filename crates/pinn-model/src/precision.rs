@@ -39,9 +39,18 @@ pub fn f64_errors(device: &Device) -> Vec<(&'static str, f64)> {
         ("tanh", (|t| t.tanh(), f64::tanh)),
         ("sin", (|t| t.sin(), f64::sin)),
         ("cos", (|t| t.cos(), f64::cos)),
-        ("log", (|t| t.abs().add_scalar(0.5).log(), |x| (x.abs() + 0.5).ln())),
+        (
+            "log",
+            (|t| t.abs().add_scalar(0.5).log(), |x| (x.abs() + 0.5).ln()),
+        ),
         ("sqrt", (|t| t.abs().sqrt(), |x| x.abs().sqrt())),
-        ("div", (|t| t.clone().div(t.powi_scalar(2).add_scalar(1.0)), |x| x / (x * x + 1.0))),
+        (
+            "div",
+            (
+                |t| t.clone().div(t.powi_scalar(2).add_scalar(1.0)),
+                |x| x / (x * x + 1.0),
+            ),
+        ),
     ];
     let mut errors: Vec<_> = functions
         .into_iter()
@@ -66,10 +75,11 @@ pub fn check_f64(device: &Device) -> Result<(), String> {
 
 /// The decision of [`check_f64`] on measured errors.
 pub fn verdict(errors: &[(&'static str, f64)]) -> Result<(), String> {
-    let (name, worst) = errors
-        .iter()
-        .copied()
-        .fold(("none", 0.0), |w, e| if worse(w.1, e.1) > w.1 { e } else { w });
+    let (name, worst) =
+        errors.iter().copied().fold(
+            ("none", 0.0),
+            |w, e| if worse(w.1, e.1) > w.1 { e } else { w },
+        );
     if worst <= F64_TOLERANCE {
         Ok(())
     } else {
@@ -123,6 +133,10 @@ mod tests {
         assert!(verdict(&[("exp", 2e-16), ("sin", 1e-15)]).is_ok());
         let e = verdict(&[("exp", 2e-16), ("tanh", 6e-8), ("sin", 3e-9)]).unwrap_err();
         assert!(e.contains("tanh is off by 6.0e-8"), "{e}");
-        assert!(verdict(&[("exp", 1e-16), ("log", f64::NAN)]).unwrap_err().contains("log"));
+        assert!(
+            verdict(&[("exp", 1e-16), ("log", f64::NAN)])
+                .unwrap_err()
+                .contains("log")
+        );
     }
 }

@@ -5,8 +5,9 @@
 //! The formulas are those of the CubeCL kernels (`fused/cube.rs`). The points are taken a row
 //! at a time (`w` channels, a few hundred bytes per stream, in the first-level cache) and each
 //! formula is a loop over the row's channels, which the compiler vectorises. `tanh` is
-//! `1 − 2/(e^{2z} + 1)` in the order of operations of [`crate::Jet::tanh`]; the backward pass
-//! reads `t` from the forward pass's output instead of evaluating `exp` again.
+//! `1 − 2/(e^{2z} + 1)` in the order of operations of [`crate::Jet::tanh`], with an `exp` that
+//! vectorises too (`fused/exp.rs`, within an ulp of libm's); the backward pass reads `t` from
+//! the forward pass's output instead of evaluating `exp` again.
 
 use std::mem::MaybeUninit;
 
@@ -18,6 +19,7 @@ use num_traits::Float;
 use pulp::{Arch, Simd, WithSimd};
 
 use super::TanhJetKernels;
+use super::exp::VectorExp;
 
 impl TanhJetKernels for Flex {
     fn tanh_jet_forward(
@@ -61,7 +63,7 @@ impl TanhJetKernels for Flex {
 /// run-time dispatch), so that the loops over a row's channels vectorise.
 struct Forward<'a, F>(Layer<'a, F>);
 
-impl<F: Float + Element + Pod> WithSimd for Forward<'_, F> {
+impl<F: Float + Element + Pod + VectorExp> WithSimd for Forward<'_, F> {
     type Output = FlexTensor;
 
     #[inline(always)]
@@ -73,7 +75,7 @@ impl<F: Float + Element + Pod> WithSimd for Forward<'_, F> {
 /// [`Layer::backward`] with the cotangents and the forward output, dispatched as [`Forward`].
 struct Backward<'a, F>(Layer<'a, F>, &'a FlexTensor, &'a FlexTensor);
 
-impl<F: Float + Element + Pod> WithSimd for Backward<'_, F> {
+impl<F: Float + Element + Pod + VectorExp> WithSimd for Backward<'_, F> {
     type Output = FlexTensor;
 
     #[inline(always)]
@@ -130,7 +132,7 @@ impl<F: Element + Pod> Output<F> {
     }
 }
 
-impl<'a, F: Float + Element + Pod> Layer<'a, F> {
+impl<'a, F: Float + Element + Pod + VectorExp> Layer<'a, F> {
     fn new(z: &'a FlexTensor, bias: &'a FlexTensor, coef: &FlexTensor, first: usize) -> Self {
         let [cm, cp, _] = coef.layout().shape().dims::<3>();
         let c = elements::<F>(coef);
@@ -185,7 +187,7 @@ impl<'a, F: Float + Element + Pod> Layer<'a, F> {
             for (((a, (z, b)), d1), d2) in
                 out.row(0, n).iter_mut().zip(row).zip(&mut d1).zip(&mut d2)
             {
-                let t = one + (one + (two * (*z + *b)).exp()).recip() * -two;
+                let t = one + (one + (two * (*z + *b)).vexp()).recip() * -two;
                 *d1 = one - t * t;
                 *d2 = t * *d1 * -two;
                 a.write(t);

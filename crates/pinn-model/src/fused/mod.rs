@@ -7,7 +7,8 @@
 //! streams, `m` second-order streams), so that the layer is
 //!
 //! - one product `z = h W` for all the streams (burn's matmul, autotuned per device; the
-//!   points `rows` at a time on GPUs, see [`crate::Dense::with_row_chunk`]),
+//!   points `rows` at a time on GPUs, see [`crate::Dense::with_row_chunk`]; on flex its
+//!   output written once, see `product.rs`),
 //! - one kernel for everything else ([`TanhJetActivation`]): per point and channel,
 //!   with `z₀ ← z₀ + b`, `t = tanh z₀`, `σ' = 1 − t²`, `σ'' = −2tσ'`,
 //!
@@ -27,6 +28,7 @@
 
 #[cfg(feature = "cube")]
 mod cube;
+mod exp;
 mod flex;
 
 use std::sync::Arc;
@@ -43,6 +45,7 @@ use burn::tensor::{Shape, Slice};
 use burn_cubecl::CubeBackend;
 
 use crate::jet::matmul_by_rows;
+use crate::product::matmul;
 use crate::{Dense, Jet, JetSpec};
 
 /// The two kernels of the activation on a backend's primitives.
@@ -215,7 +218,7 @@ pub fn tanh_layers(jet: Jet, layers: &[Dense]) -> Jet {
 pub fn tanh_mlp(jet: Jet, hidden: &[Dense], output: &Dense) -> Jet {
     let (h, stacked) = Stacked::new(jet);
     let h = stacked.tanh_layers(h, hidden);
-    let z = h.matmul(output.weight.val());
+    let z = matmul(h, output.weight.val());
     let z = match &output.bias {
         Some(b) if stacked.streams() == 1 => z + b.val(),
         Some(b) => {
@@ -292,7 +295,7 @@ impl Stacked {
             let rows = layer.row_chunk();
             let z = match rows {
                 Some(rows) => matmul_by_rows(h, &weight, rows),
-                None => h.matmul(weight),
+                None => matmul(h, weight),
             };
             let a = activation(
                 z.reshape([s, n, w]),
