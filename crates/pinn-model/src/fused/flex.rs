@@ -19,7 +19,7 @@ use num_traits::Float;
 use pulp::{Arch, Simd, WithSimd};
 
 use super::TanhJetKernels;
-use super::exp::VectorExp;
+use super::exp::KernelExp;
 
 impl TanhJetKernels for Flex {
     fn tanh_jet_forward(
@@ -63,7 +63,7 @@ impl TanhJetKernels for Flex {
 /// run-time dispatch), so that the loops over a row's channels vectorise.
 struct Forward<'a, F>(Layer<'a, F>);
 
-impl<F: Float + Element + Pod + VectorExp> WithSimd for Forward<'_, F> {
+impl<F: Float + Element + Pod + KernelExp> WithSimd for Forward<'_, F> {
     type Output = FlexTensor;
 
     #[inline(always)]
@@ -75,7 +75,7 @@ impl<F: Float + Element + Pod + VectorExp> WithSimd for Forward<'_, F> {
 /// [`Layer::backward`] with the cotangents and the forward output, dispatched as [`Forward`].
 struct Backward<'a, F>(Layer<'a, F>, &'a FlexTensor, &'a FlexTensor);
 
-impl<F: Float + Element + Pod + VectorExp> WithSimd for Backward<'_, F> {
+impl<F: Float + Element + Pod + KernelExp> WithSimd for Backward<'_, F> {
     type Output = FlexTensor;
 
     #[inline(always)]
@@ -132,7 +132,7 @@ impl<F: Element + Pod> Output<F> {
     }
 }
 
-impl<'a, F: Float + Element + Pod + VectorExp> Layer<'a, F> {
+impl<'a, F: Float + Element + Pod + KernelExp> Layer<'a, F> {
     fn new(z: &'a FlexTensor, bias: &'a FlexTensor, coef: &FlexTensor, first: usize) -> Self {
         let [cm, cp, _] = coef.layout().shape().dims::<3>();
         let c = elements::<F>(coef);
@@ -187,7 +187,7 @@ impl<'a, F: Float + Element + Pod + VectorExp> Layer<'a, F> {
             for (((a, (z, b)), d1), d2) in
                 out.row(0, n).iter_mut().zip(row).zip(&mut d1).zip(&mut d2)
             {
-                let t = one + (one + (two * (*z + *b)).vexp()).recip() * -two;
+                let t = one + (one + (two * (*z + *b)).kexp()).recip() * -two;
                 *d1 = one - t * t;
                 *d2 = t * *d1 * -two;
                 a.write(t);
