@@ -106,6 +106,17 @@ print(json.dumps({
 EOF
 }
 
+# `gpu_steps BACKEND`: the step at every size, burn's fusion on and off, each with our fused
+# tanh-layer kernel (`--fused`) and without.
+gpu_steps() {
+  speed "$1_fused" 200 "$pinn" --backends "$1" --points $points --steps 10
+  speed "$1_fused_kernel" 200 "$pinn" --backends "$1" --points $points --steps 10 --fused
+  if [ "$plain" != - ]; then
+    speed "$1_plain" 150 "$plain" --backends "$1" --points $points --steps 10
+    speed "$1_plain_kernel" 150 "$plain" --backends "$1" --points $points --steps 10 --fused
+  fi
+}
+
 for part in $parts; do
   case $part in
   info)
@@ -117,23 +128,12 @@ for part in $parts; do
     timeout 120 "$pinn" bench precision | tagged precision
     ;;
   gpu)
-    speed wgpu_fused 200 "$pinn" --backends wgpu --points $points --steps 10
-    # Our fused tanh-layer kernel (`--fused`), with burn's fusion and without.
-    speed wgpu_fused_kernel 200 "$pinn" --backends wgpu --points $points --steps 10 --fused
-    if [ "$plain" != - ]; then
-      speed wgpu_plain 150 "$plain" --backends wgpu --points $points --steps 10
-      speed wgpu_plain_kernel 150 "$plain" --backends wgpu --points $points --steps 10 --fused
-    fi
+    gpu_steps wgpu
     ;;
   cuda)
-    # burn's CUDA backend, kernels compiled by NVRTC: the step, fusion on and off, our fused
-    # layer, 200 steps against flex (the check part's adam_flex), Gauss–Newton in f32 and f64.
-    speed cuda_fused 200 "$pinn" --backends cuda --points $points --steps 10
-    speed cuda_fused_kernel 200 "$pinn" --backends cuda --points $points --steps 10 --fused
-    if [ "$plain" != - ]; then
-      speed cuda_plain 150 "$plain" --backends cuda --points $points --steps 10
-      speed cuda_plain_kernel 150 "$plain" --backends cuda --points $points --steps 10 --fused
-    fi
+    # burn's CUDA backend, kernels compiled by NVRTC: the step as for wgpu, 200 steps against
+    # flex (the check part's adam_flex), Gauss–Newton in f32 and f64.
+    gpu_steps cuda
     train adam_cuda 90 "$pinn" "$repo/configs/poisson2d_adam_lbfgs.toml" --backend cuda \
       --steps 200
     for dtype in f32 f64; do
