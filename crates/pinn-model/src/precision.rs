@@ -1,8 +1,9 @@
 //! Whether a device's f64 is f64: its elementary functions and a product measured against the
 //! host's.
 //!
-//! A GPU backend can accept f64 tensors and still compute in less: burn 0.22's wgpu evaluates
-//! f64 `exp`, `tanh` and `sin` to about f32's precision, and its CUDA backend does not
+//! A GPU backend can accept f64 tensors and still not compute f64: burn 0.22's wgpu returns
+//! wrong f64 `exp`, `tanh`, `sin`, `cos` and `log` (on Mesa's lavapipe off by 1 to 74 in the
+//! measure below), a device may evaluate f64 in f32, and burn's CUDA backend does not
 //! advertise f64 at all. The jets run every activation and Fourier feature through these
 //! functions, so a training run in f64 on such a device loses the digits it was asked for
 //! without a sign. [`f64_errors`] evaluates each function on the device at [`PROBE_POINTS`]
