@@ -84,9 +84,12 @@ fn second_order(backend: Backend) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
     use pinn::optim::jacobian::{jacobian_blocks, jvp};
     use pinn::optim::{GaussNewtonSolver, Stage, TrainSettings, train};
     let device = autodiff_device(backend, Dtype::F32).unwrap();
-    let problem = pinn::loss::pde::PdeConfig::Heat1d { nu: 0.1 }
-        .problem()
-        .unwrap();
+    let problem = pinn::loss::pde::PdeConfig::Heat1d {
+        nu: 0.1,
+        unknown_nu: None,
+    }
+    .problem()
+    .unwrap();
     let points = PointsConfig {
         interior: 200,
         boundary: 1,
@@ -104,6 +107,7 @@ fn second_order(backend: Backend) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
             problem.ansatz().unwrap(),
             &[0.0, 0.0],
             &[1.0, 1.0],
+            1,
             0,
             &device,
             &|_| None,
