@@ -189,30 +189,24 @@ impl TanhJetKernels for CubeBackend {
         coef: CubeTensor,
         first: usize,
     ) -> CubeTensor {
-        let Launch {
-            out,
-            count,
-            dim,
-            second,
-            dtype,
-        } = Launch::over(&z, first);
+        let launch = Launch::over(&z, first);
         // SAFETY: threads past the last point and channel return before any access, and
         // every index of the others is inside its tensor.
         unsafe {
             tanh_jet_forward_kernel::launch_unchecked(
-                &out.client,
-                count,
-                dim,
+                &launch.out.client,
+                launch.count,
+                launch.dim,
                 z.into_tensor_arg(),
                 bias.into_tensor_arg(),
                 coef.into_tensor_arg(),
-                out.clone().into_tensor_arg(),
+                launch.out.clone().into_tensor_arg(),
                 first,
-                second,
-                dtype,
+                launch.second,
+                launch.dtype,
             );
         }
-        out
+        launch.out
     }
 
     fn tanh_jet_backward(
@@ -223,29 +217,23 @@ impl TanhJetKernels for CubeBackend {
         coef: CubeTensor,
         first: usize,
     ) -> CubeTensor {
-        let Launch {
-            out,
-            count,
-            dim,
-            second,
-            dtype,
-        } = Launch::over(&z, first);
+        let launch = Launch::over(&z, first);
         // SAFETY: as in the forward kernel.
         unsafe {
             tanh_jet_backward_kernel::launch_unchecked(
-                &out.client,
-                count,
-                dim,
+                &launch.out.client,
+                launch.count,
+                launch.dim,
                 grad.into_tensor_arg(),
                 z.into_tensor_arg(),
                 bias.into_tensor_arg(),
                 coef.into_tensor_arg(),
-                out.clone().into_tensor_arg(),
+                launch.out.clone().into_tensor_arg(),
                 first,
-                second,
-                dtype,
+                launch.second,
+                launch.dtype,
             );
         }
-        out
+        launch.out
     }
 }
