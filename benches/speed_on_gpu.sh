@@ -1,27 +1,30 @@
 #!/usr/bin/env bash
 # The GPU measurements of the README in one go, on a machine with no Rust: `pinn bench speed`
-# on wgpu and CUDA, burn's fusion on and off, beside the JAX and PyTorch peers of
+# on CUDA and wgpu, burn's fusion on and off, beside the JAX and PyTorch peers of
 # benches/peers/, flex on 1–16 cores, the kernels a step launches, each GPU backend against
 # flex, whether CUDA's f64 is f64, and the dense Gauss–Newton step.
 #
-#   benches/speed_on_gpu.sh OUT_DIR PINN [PLAIN_PINN] [PART ...]
+#   BUDGET_S=SECONDS benches/speed_on_gpu.sh OUT_DIR PINN [PLAIN_PINN] [PART ...]
 #
 # PINN is a release build with `--features wgpu,cuda,fusion`, PLAIN_PINN (optional, `-` for
-# none) one with `--features wgpu,cuda`: burn's fusion measured on and off (a build without
-# `cuda` answers the cuda rows with an error line). PARTs (default all):
-# info gpu cuda peers check kernels cpu gn acc. With OLD_PINN set in the environment (a build from
-# before Gauss–Newton assembled A on the device), the gn part runs it too. Every measurement is one JSON line in OUT_DIR/all.jsonl,
-# tagged with what ran it; the output of every command goes to OUT_DIR/log.txt. Each command
-# has its own time limit, so that one that hangs costs only its own line.
+# none) one with `--features wgpu,cuda`: burn's fusion measured on and off. PARTs run in the
+# order given; the default is the order of priority for a short lease:
+#   info peers cuda wgpu cpu gn cuda_plain wgpu_plain kernels check acc
+# Every measurement is one JSON line in OUT_DIR/all.jsonl, tagged with what ran it; the output
+# of every command goes to OUT_DIR/log.txt. Each command has its own time limit, so that one
+# that hangs costs only its own line; with BUDGET_S, the limits are cut so that the whole
+# script ends within that many seconds, and what no longer fits is skipped with a
+# `{"kind": "skipped"}` line (rerun with the skipped PARTs to finish).
 set -u
 out=$(realpath -m "$1")
 pinn=$(realpath "$2")
 plain=${3:--}
 [ "$plain" != - ] && plain=$(realpath "$plain")
 shift $(($# < 3 ? $# : 3))
-parts=${*:-info gpu cuda peers check kernels cpu gn acc}
+parts=${*:-info peers cuda wgpu cpu gn cuda_plain wgpu_plain kernels check acc}
 repo=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
+budget=${BUDGET_S:-0}
 mkdir -p "$out"
 exec > >(tee -a "$out/log.txt") 2>&1
 # CUDA's runtime compiler, NVRTC, is loaded at run time: from the system's libraries, else from
@@ -45,14 +48,35 @@ for line in sys.stdin:
 ' "$1" >>"$out/all.jsonl"
 }
 
+# `limited TAG SECONDS COMMAND…`: COMMAND under `timeout`, its limit cut to what BUDGET_S leaves
+# (10 s kept for the end); skipped, with a line saying so, when under 20 s are left.
+limited() {
+  local tag=$1 limit=$2
+  shift 2
+  if [ "$budget" != 0 ]; then
+    local left=$((budget - SECONDS - 10))
+    if ((left < 20)); then
+      echo "== $tag: skipped, ${left} s of the budget left" >&2
+      echo '{"kind": "skipped"}' | tagged "$tag"
+      return 124
+    fi
+    ((limit > left)) && limit=$left
+  fi
+  local t0=$SECONDS
+  timeout "$limit" "$@"
+  local rc=$?
+  ((rc == 124)) && echo "{\"kind\": \"timed_out\", \"limit_s\": $limit}" | tagged "$tag"
+  echo "   $tag: exit $rc after $((SECONDS - t0)) s (limit $limit s; $SECONDS s since the start)" >&2
+  return $rc
+}
+
 # `speed TAG SECONDS BIN ARGS…`: `BIN bench speed ARGS` with its rows tagged.
 speed() {
   local tag=$1 limit=$2 bin=$3
   shift 3
   echo "== $tag: bench speed $*"
   rm -rf "$work/$tag"
-  timeout "$limit" "$bin" bench speed "$@" --out "$work/$tag"
-  echo "   exit $?"
+  limited "$tag" "$limit" "$bin" bench speed "$@" --out "$work/$tag"
   [ -f "$work/$tag/speed.jsonl" ] && tagged "$tag" <"$work/$tag/speed.jsonl"
 }
 
@@ -62,8 +86,7 @@ train() {
   shift 3
   echo "== $tag: train $*"
   rm -rf "$work/$tag"
-  timeout "$limit" "$bin" train "$@" --quiet --out "$work/$tag"
-  echo "   exit $?"
+  limited "$tag" "$limit" "$bin" train "$@" --quiet --out "$work/$tag"
   [ -f "$work/$tag/summary.json" ] && tr -d '\n' <"$work/$tag/summary.json" | tagged "$tag"
 }
 
@@ -75,11 +98,12 @@ kernels() {
   local tag=$1 backend=$2 bin=$3 dir="$work/$1"
   shift 3
   mkdir -p "$dir"
+  echo "== $tag: kernels of a step on $backend $*"
   for steps in 10 30; do
     printf '[profiling.logger]\nlevel = "basic"\nfile = "%s/%s.log"\n' "$dir" "$steps" \
       >"$dir/cubecl.toml"
-    (cd "$dir" && timeout 120 "$bin" bench speed --one --backends "$backend" --points 4096 \
-      --steps "$steps" "$@" >/dev/null)
+    (cd "$dir" && limited "$tag" 120 "$bin" bench speed --one --backends "$backend" \
+      --points 4096 --steps "$steps" "$@" >/dev/null) || return
   done
   python3 - "$dir" "$tag" <<'EOF' | tagged "$tag"
 import collections, json, re, sys
@@ -106,17 +130,24 @@ print(json.dumps({
 EOF
 }
 
-# `gpu_steps BACKEND`: the step at every size, burn's fusion on and off, each with our fused
-# tanh-layer kernel (`--fused`) and without.
+# `gpu_steps TAG BACKEND BIN SECONDS`: the step at every size, with our fused tanh-layer kernel
+# (`--fused`) and without.
 gpu_steps() {
-  speed "$1_fused" 200 "$pinn" --backends "$1" --points $points --steps 10
-  speed "$1_fused_kernel" 200 "$pinn" --backends "$1" --points $points --steps 10 --fused
-  if [ "$plain" != - ]; then
-    speed "$1_plain" 150 "$plain" --backends "$1" --points $points --steps 10
-    speed "$1_plain_kernel" 150 "$plain" --backends "$1" --points $points --steps 10 --fused
-  fi
+  speed "$1" "$4" "$3" --backends "$2" --points $points --steps 10
+  speed "$1_kernel" "$4" "$3" --backends "$2" --points $points --steps 10 --fused
 }
 
+# `gauss_newton TAG BACKEND DTYPE BIN`: dense Gauss–Newton steps of the multiscale accuracy
+# problem: one step (what compiling and tuning the kernels costs comes with it) and 20.
+gauss_newton() {
+  for steps in 1 20; do
+    train "$1_$steps" 150 "$4" "$repo/configs/accuracy/poisson2d_multiscale.toml" \
+      --backend "$2" --dtype "$3" --steps $steps
+  done
+}
+
+multiscale="$repo/configs/accuracy/poisson2d_multiscale.toml"
+adam_lbfgs="$repo/configs/poisson2d_adam_lbfgs.toml"
 for part in $parts; do
   case $part in
   info)
@@ -125,52 +156,22 @@ for part in $parts; do
     lscpu | grep -E "^(Model name|Thread|Core|Socket|CPU\(s\))"
     # Each backend's f64 (elementary functions and a product against the host's); the cuda
     # row decides whether `--dtype f64` is accepted there.
-    timeout 120 "$pinn" bench precision | tagged precision
-    ;;
-  gpu)
-    gpu_steps wgpu
-    ;;
-  cuda)
-    # burn's CUDA backend, kernels compiled by NVRTC: the step as for wgpu, 200 steps against
-    # flex (the check part's adam_flex), Gauss–Newton in f32 and f64.
-    gpu_steps cuda
-    train adam_cuda 90 "$pinn" "$repo/configs/poisson2d_adam_lbfgs.toml" --backend cuda \
-      --steps 200
-    for dtype in f32 f64; do
-      train "gn_cuda_$dtype" 150 "$pinn" "$repo/configs/accuracy/poisson2d_multiscale.toml" \
-        --backend cuda --dtype $dtype --steps 20
-    done
+    limited precision 120 "$pinn" bench precision | tagged precision
     ;;
   peers)
-    echo "== jax"
-    timeout 150 python3 "$repo/benches/peers/jax_step.py" --points $points --steps 20 | tagged jax
-    echo "== torch cuda"
-    timeout 120 python3 "$repo/benches/peers/torch_step.py" --points $points --steps 20 \
-      --device cuda | tagged torch_cuda
-    echo "== torch cpu"
-    timeout 60 python3 "$repo/benches/peers/torch_step.py" --points 4096 --steps 20 \
+    limited jax 150 python3 "$repo/benches/peers/jax_step.py" --points $points --steps 20 |
+      tagged jax
+    limited torch_cuda 120 python3 "$repo/benches/peers/torch_step.py" --points $points \
+      --steps 20 --device cuda | tagged torch_cuda
+    limited torch_cpu 60 python3 "$repo/benches/peers/torch_step.py" --points 4096 --steps 20 \
       --device cpu | tagged torch_cpu
     ;;
-  check)
-    # The same 200 steps (Adam, then L-BFGS; f32) on each backend, fusion on and off.
-    for b in flex wgpu; do
-      train "adam_$b" 90 "$pinn" "$repo/configs/poisson2d_adam_lbfgs.toml" --backend $b \
-        --steps 200
-    done
-    train adam_wgpu_kernel 90 "$pinn" "$repo/configs/poisson2d_adam_lbfgs.toml" --backend wgpu \
-      --steps 200 --fused
-    if [ "$plain" != - ]; then
-      train adam_wgpu_plain 90 "$plain" "$repo/configs/poisson2d_adam_lbfgs.toml" \
-        --backend wgpu --steps 200
-    fi
+  cuda)
+    # burn's CUDA backend (kernels compiled by NVRTC) with burn's fusion.
+    gpu_steps cuda_fused cuda "$pinn" 200
     ;;
-  kernels)
-    kernels kernels_wgpu_fused wgpu "$pinn"
-    if [ "$plain" != - ]; then
-      kernels kernels_wgpu_plain wgpu "$plain"
-      kernels kernels_wgpu_plain_kernel wgpu "$plain" --fused
-    fi
-    speed profile_wgpu_fused 120 "$pinn" --backends wgpu --points 4096,65536 --steps 5 --profile
+  wgpu)
+    gpu_steps wgpu_fused wgpu "$pinn" 200
     ;;
   cpu)
     speed flex_threads 150 "$pinn" --backends flex --points 4096 --threads 1,2,4,8,12,16 \
@@ -184,21 +185,49 @@ for part in $parts; do
       --profile
     ;;
   gn)
-    # 20 dense Gauss–Newton steps of the multiscale accuracy problem.
-    for run in "wgpu f32" "flex f64"; do
-      set -- $run
-      train "gn_$1_$2" 150 "$pinn" "$repo/configs/accuracy/poisson2d_multiscale.toml" \
-        --backend "$1" --dtype "$2" --steps 20
+    # Dense Gauss–Newton on each GPU backend (f32 Jacobians, and CUDA in f64 if its f64 passed
+    # the precision check), and flex in f64 on all cores.
+    gauss_newton gn_cuda_f32 cuda f32 "$pinn"
+    gauss_newton gn_wgpu_f32 wgpu f32 "$pinn"
+    [ "$plain" != - ] && gauss_newton gn_cuda_f32_plain cuda f32 "$plain"
+    gauss_newton gn_cuda_f64 cuda f64 "$pinn"
+    train gn_flex_f64_20 150 "$pinn" "$multiscale" --backend flex --dtype f64 --steps 20
+    ;;
+  cuda_plain | wgpu_plain)
+    # burn's fusion off.
+    [ "$plain" != - ] && gpu_steps "$part" "${part%_plain}" "$plain" 150
+    ;;
+  kernels)
+    for backend in cuda wgpu; do
+      kernels "kernels_${backend}_fused" $backend "$pinn"
+      kernels "kernels_${backend}_fused_kernel" $backend "$pinn" --fused
+      if [ "$plain" != - ]; then
+        kernels "kernels_${backend}_plain" $backend "$plain"
+        kernels "kernels_${backend}_plain_kernel" $backend "$plain" --fused
+      fi
     done
-    if [ -n "${OLD_PINN:-}" ]; then
-      train gn_wgpu_f32_host_assembly 150 "$(realpath "$OLD_PINN")" \
-        "$repo/configs/accuracy/poisson2d_multiscale.toml" --backend wgpu --dtype f32 --steps 20
+    speed profile_cuda_fused 120 "$pinn" --backends cuda --points 4096,65536 --steps 5 --profile
+    speed profile_wgpu_fused 120 "$pinn" --backends wgpu --points 4096,65536 --steps 5 --profile
+    ;;
+  check)
+    # The same 200 steps (Adam, then L-BFGS; f32) on each backend, fusion on and off.
+    for b in flex cuda wgpu; do
+      train "adam_$b" 90 "$pinn" "$adam_lbfgs" --backend $b --steps 200
+      [ $b != flex ] && train "adam_${b}_kernel" 90 "$pinn" "$adam_lbfgs" --backend $b \
+        --steps 200 --fused
+    done
+    if [ "$plain" != - ]; then
+      train adam_cuda_plain 90 "$plain" "$adam_lbfgs" --backend cuda --steps 200
+      train adam_wgpu_plain 90 "$plain" "$adam_lbfgs" --backend wgpu --steps 200
     fi
     ;;
   acc)
     # The accuracy problem poisson2d, 200 Gauss–Newton steps with f32 Jacobians.
-    train acc_wgpu_f32 180 "$pinn" "$repo/configs/accuracy/poisson2d.toml" --backend wgpu \
+    train acc_cuda_f32 180 "$pinn" "$repo/configs/accuracy/poisson2d.toml" --backend cuda \
       --dtype f32 --steps 200
+    ;;
+  *)
+    echo "unknown part $part; the parts: info peers cuda wgpu cpu gn cuda_plain wgpu_plain kernels check acc"
     ;;
   esac
 done
