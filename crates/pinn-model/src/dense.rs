@@ -1,5 +1,7 @@
 //! The affine layer `z = h W + b`, optionally carrying a [`Probe`].
 
+use std::sync::{Arc, Mutex, PoisonError};
+
 use burn::Tensor;
 use burn::module::{Module, Param};
 use burn::tensor::Device;
@@ -14,7 +16,12 @@ use crate::{Jet, init::Seeded};
 ///   gains `ε_i · ∂_θ s · v`, the parameter-tangent stream of direction `v`; so `∂r_i/∂ε_i`
 ///   at `ε = 0` is `(J v)_i`, all rows from one backward pass of `Σ_i r_i`.
 /// - [`Probe::PerSample`]: row `i` sees `θ + Δ_i`, `Δ = 0`; the gradient of `Σ_i r_i` in
-///   `Δ_i` is row `i` of `J`, the whole Jacobian block from one backward pass.
+///   `Δ_i` is row `i` of `J`, the whole Jacobian block from one backward pass. Since
+///   `∂z_s/∂Δ_i` is `h_s,i` (stream `s` of the layer's input, row `i`) in the weight, that
+///   gradient is `Σ_s h_s,i ⊗ z̄_s,i` with `z̄_s = ∂(Σ_i r_i)/∂z_s`: the probe adds a zero leaf
+///   `e_s` (`[N, out]`, tracked) to every output stream, whose gradient is `z̄_s`, and keeps
+///   `h_s` ([`PerSampleRecord`]); the bias' row is `z̄_value,i` (the bias enters the value
+///   alone). No `[N, in, out]` perturbation and no batched products in the pass itself.
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)] // built once per layer and pass, never stored in bulk
 pub enum Probe {
@@ -27,13 +34,45 @@ pub enum Probe {
         /// `ε`, `[N, 1]` (zeros, tracked).
         eps: Tensor<2>,
     },
-    /// `W + Δ_i`, `b + δ_i` on row `i`.
-    PerSample {
-        /// `Δ`, `[N, in, out]` (zeros, tracked).
-        weight: Tensor<3>,
-        /// `δ`, `[N, out]` (zeros, tracked).
-        bias: Option<Tensor<2>>,
-    },
+    /// `W + Δ_i`, `b + δ_i` on row `i`, through the output streams' leaves it records.
+    PerSample(PerSampleRecord),
+}
+
+/// One stream of a layer under [`Probe::PerSample`]: its input `h_s` (`[N, in]`, or `[1, in]`
+/// for a stream constant over the rows; without autodiff) and the zero leaf `e_s` added to its
+/// output (`[N, out]`, tracked).
+#[derive(Clone, Debug)]
+pub struct ProbedStream {
+    /// `h_s`.
+    pub input: Tensor<2>,
+    /// `e_s`.
+    pub leaf: Tensor<2>,
+    /// Whether `s` is the value stream (the one the bias enters).
+    pub value: bool,
+}
+
+/// The streams a [`Probe::PerSample`] layer saw in its forward passes, in order; shared
+/// between the probe and its caller, who reads it after the backward pass.
+#[derive(Clone, Debug, Default)]
+pub struct PerSampleRecord(Arc<Mutex<Vec<ProbedStream>>>);
+
+impl PerSampleRecord {
+    /// The streams recorded so far, leaving the record empty.
+    pub fn take(&self) -> Vec<ProbedStream> {
+        std::mem::take(&mut self.0.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// `e_s` for the stream with input `input`, recorded.
+    fn leaf(&self, input: Tensor<2>, rows: usize, outputs: usize, value: bool) -> Tensor<2> {
+        let leaf = Tensor::zeros([rows, outputs], &input.device()).require_grad();
+        let stream = ProbedStream {
+            input: input.inner(),
+            leaf: leaf.clone(),
+            value,
+        };
+        (self.0.lock().unwrap_or_else(PoisonError::into_inner)).push(stream);
+        leaf
+    }
 }
 
 /// `z = h W + b` with `W: [in, out]`, `b: [1, out]`.
@@ -147,21 +186,13 @@ impl Dense {
                 let tangent = h.clone().linear(weight, bias.as_ref());
                 h.linear(&w, b.as_ref()) + tangent.scale_rows(eps)
             }
-            Some(Probe::PerSample { weight, bias }) => {
-                let [n, _, _] = weight.dims();
-                let per_row = |t: Tensor<2>| {
-                    let [rows, inputs] = t.dims();
-                    let t = if rows == n { t } else { t.expand([n, inputs]) };
-                    let [_, _, out] = weight.dims();
-                    t.unsqueeze_dim::<3>(1)
-                        .matmul(weight.clone())
-                        .reshape([n, out])
-                };
-                let mut delta = h.clone().map_linear(per_row);
-                if let Some(db) = bias {
-                    delta = delta.add_value(db.clone());
-                }
-                h.linear(&w, b.as_ref()) + delta
+            Some(Probe::PerSample(record)) => {
+                let rows = h.value().dims()[0];
+                let [_, outputs] = w.dims();
+                let leaves = h
+                    .clone()
+                    .map_streams(|t, value| record.leaf(t, rows, outputs, value));
+                h.linear(&w, b.as_ref()) + leaves
             }
         }
     }

@@ -358,6 +358,24 @@ impl Jet {
         }
     }
 
+    /// `g(s, is_value)` for every stream `s`, the value first: for the maps that treat the value
+    /// apart from the derivatives (a per-sample probe's leaves).
+    pub(crate) fn map_streams(self, mut g: impl FnMut(Tensor<2>, bool) -> Tensor<2>) -> Self {
+        let value = g(self.value, true);
+        Self {
+            value,
+            first: self
+                .first
+                .into_iter()
+                .map(|s| s.map(|t| g(t, false)))
+                .collect(),
+            second: (self.second.into_iter())
+                .map(|s| s.map(|t| g(t, false)))
+                .collect(),
+            spec: self.spec,
+        }
+    }
+
     /// `z W + b`, `W: [in, out]`, `b: [1, out]`. Derivatives: `∂(zW + b) = ∂z W`.
     pub fn linear(self, weight: &Tensor<2>, bias: Option<&Tensor<2>>) -> Self {
         let mut out = self.map_linear(|t| matmul(t, weight.clone()));

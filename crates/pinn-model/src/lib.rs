@@ -36,7 +36,7 @@ pub use coefficients::{Coefficient, Coefficients};
 pub use constraint::{Ansatz, Constrained, JetMap, OutputMap, Periodic, Vanish};
 pub use dense::Dense;
 #[doc(hidden)]
-pub use dense::Probe;
+pub use dense::{PerSampleRecord, Probe, ProbedStream};
 pub use field::Field;
 pub use fourier::FourierFeatures;
 pub use jet::{Jet, JetSpec, SecondOrder, Stream};

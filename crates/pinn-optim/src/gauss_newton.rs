@@ -205,11 +205,10 @@ impl GaussNewtonSystem for DenseSystem {
         llt.solve_in_place(x.as_mut());
         Some((0..n).map(|i| x[(i, 0)]).collect())
     }
+    /// `dᵀ(A d)` by faer's matrix–vector product.
     fn curvature(&mut self, d: &[f64]) -> f64 {
-        let n = d.len();
-        (0..n)
-            .map(|i| d[i] * (0..n).map(|j| self.a[(i, j)] * d[j]).sum::<f64>())
-            .sum()
+        let d = faer::ColRef::from_slice(d);
+        d.transpose() * (&self.a * d)
     }
 }
 

@@ -16,7 +16,7 @@
 use burn::Tensor;
 use burn::tensor::TensorData;
 use faer::Mat;
-use pinn_model::{Dense, Field, Probe, params};
+use pinn_model::{Dense, Field, PerSampleRecord, Probe, params};
 
 use crate::ResidualRows;
 use crate::linear::{Block, LinearLeastSquares};
@@ -54,7 +54,7 @@ fn row_chunks<M>(loss: &dyn ResidualRows<M>, max: usize) -> Vec<Rows> {
 }
 
 fn to_vec<const D: usize>(t: Tensor<D>) -> Vec<f64> {
-    t.into_data_as::<f64>().iter::<f64>().collect()
+    (t.into_data_as::<f64>().into_vec::<f64>()).expect("into_data_as gives f64")
 }
 
 /// Whether the fast paths apply: every parameter lives in a [`Dense`] layer.
@@ -70,45 +70,52 @@ pub fn supports_probes<M: Field>(model: &M) -> bool {
 }
 
 /// `r̃` (`[len, 1]`) and `J̃` (`[len, n]`, columns in [`params::flatten`] order) on one chunk,
-/// from per-sample probes, on the model's device.
+/// from per-sample probes, on the model's device: after one backward pass of `Σ_i r̃_i`, a
+/// layer's rows are `Σ_s h_s,i ⊗ z̄_s,i` for its weight and `z̄_value,i` for its bias
+/// ([`Probe::PerSample`]).
 fn per_sample_tensors<M: Field>(
     loss: &dyn ResidualRows<M>,
     model: &M,
     rows: Rows,
 ) -> (Tensor<2>, Tensor<2>) {
-    let mut leaves = Vec::new();
+    let mut layers = Vec::new();
     let probed = model
         .map_layers(&mut |d: Dense| {
-            let [i, o] = d.shape();
-            let device = d.weight.val().device();
-            let weight = Tensor::<3>::zeros([rows.len, i, o], &device).require_grad();
-            let bias = d
-                .bias
-                .as_ref()
-                .map(|_| Tensor::<2>::zeros([rows.len, o], &device).require_grad());
-            leaves.push((weight.clone(), bias.clone()));
-            d.with_probe(Some(Probe::PerSample { weight, bias }))
+            let record = PerSampleRecord::default();
+            layers.push((record.clone(), d.shape(), d.bias.is_some()));
+            d.with_probe(Some(Probe::PerSample(record)))
         })
         .expect("checked by supports_probes");
     let (_, r) = loss.weighted_rows(&probed, rows.start, rows.len);
     let values = r.clone().detach().reshape([rows.len, 1]);
-    let grads = r.sum().backward();
+    let device = values.device();
+    let mut grads = r.sum().backward();
     let mut columns = Vec::new();
-    for (weight, bias) in leaves {
-        let [len, i, o] = weight.dims();
-        let device = weight.device();
-        columns.push(
-            weight
-                .grad(&grads)
-                .unwrap_or_else(|| Tensor::zeros([len, i, o], &device))
-                .reshape([len, i * o]),
-        );
-        if let Some(b) = bias {
-            let [len, o] = b.dims();
-            columns.push(
-                b.grad(&grads)
-                    .unwrap_or_else(|| Tensor::zeros([len, o], &device)),
-            );
+    for (record, [i, o], has_bias) in layers {
+        let mut weight: Option<Tensor<3>> = None;
+        let mut bias = None;
+        for stream in record.take() {
+            let Some(zbar) = stream.leaf.grad_remove(&mut grads) else {
+                continue;
+            };
+            // h_s,i ⊗ z̄_s,i for every row i: [N or 1, in, 1] · [N, 1, out].
+            let outer = stream.input.unsqueeze_dim::<3>(2) * zbar.clone().unsqueeze_dim::<3>(1);
+            weight = Some(match weight {
+                Some(w) => w + outer,
+                None => outer,
+            });
+            if stream.value {
+                // Every forward pass's value stream (a periodic term evaluates the model twice).
+                bias = Some(match bias {
+                    Some(b) => b + zbar,
+                    None => zbar,
+                });
+            }
+        }
+        let weight = weight.unwrap_or_else(|| Tensor::zeros([rows.len, i, o], &device));
+        columns.push(weight.reshape([rows.len, i * o]));
+        if has_bias {
+            columns.push(bias.unwrap_or_else(|| Tensor::zeros([rows.len, o], &device)));
         }
     }
     (values, Tensor::cat(columns, 1))
@@ -199,26 +206,25 @@ pub fn jacobian_blocks<M: Field + Sync>(
     let names = loss.term_names();
     let blocks = (0..names.len())
         .filter_map(|term| {
-            let mut values = Vec::new();
-            let mut jac = Vec::new();
-            for (c, (v, j)) in chunks.iter().zip(&parts) {
-                if c.term == term {
-                    values.extend_from_slice(v);
-                    jac.extend_from_slice(j);
-                }
-            }
-            if values.is_empty() {
+            let ours: Vec<_> = (chunks.iter().zip(&parts))
+                .filter(|(c, _)| c.term == term)
+                .collect();
+            let m: usize = ours.iter().map(|(c, _)| c.len).sum();
+            if m == 0 {
                 return None;
             }
-            let jacobian = Mat::from_fn(values.len(), n, |r, c| jac[r * n + c]);
-            let target = values
-                .iter()
-                .enumerate()
-                .map(|(r, value)| {
-                    let row = &jac[r * n..(r + 1) * n];
-                    row.iter().zip(&theta).map(|(a, b)| a * b).sum::<f64>() - value
-                })
-                .collect();
+            // Each chunk's rows, row-major, copied into their rows of the column-major block.
+            let mut jacobian = Mat::<f64>::zeros(m, n);
+            let mut target = Vec::with_capacity(m);
+            let mut row = 0;
+            for (c, (values, jac)) in ours {
+                (jacobian.as_mut().submatrix_mut(row, 0, c.len, n))
+                    .copy_from(faer::MatRef::from_row_major_slice(jac, c.len, n));
+                target.extend((jac.chunks_exact(n).zip(values)).map(|(j, value)| {
+                    j.iter().zip(&theta).map(|(a, b)| a * b).sum::<f64>() - value
+                }));
+                row += c.len;
+            }
             Some(Block {
                 name: names[term].clone(),
                 jacobian,
