@@ -54,7 +54,7 @@ fn row_chunks<M>(loss: &dyn ResidualRows<M>, max: usize) -> Vec<Rows> {
 }
 
 fn to_vec<const D: usize>(t: Tensor<D>) -> Vec<f64> {
-    (t.into_data_as::<f64>().into_vec::<f64>()).expect("into_data_as gives f64")
+    (t.into_data_as::<f64>().try_into_vec::<f64>()).expect("into_data_as gives f64")
 }
 
 /// Whether the fast paths apply: every parameter lives in a [`Dense`] layer.
