@@ -44,13 +44,21 @@ fn gram(j: &Mat<f64>, w: f64) -> Mat<f64> {
 /// flops of a full product, the cost that dominates a dense Gauss–Newton step), mirrored to the
 /// upper. `JᵀJ` is `B = Jᵀ`, `JJᵀ` is `B = J`.
 pub fn symmetric_product(b: faer::MatRef<'_, f64>, w: f64) -> Mat<f64> {
-    use faer::linalg::matmul::triangular::{BlockStructure, matmul};
     let n = b.nrows();
     let mut g = Mat::<f64>::zeros(n, n);
+    lower_product(g.as_mut(), b, w, faer::Accum::Replace);
+    mirror_lower(g.as_mut());
+    g
+}
+
+/// The lower triangle of `G ← w BBᵀ` (`Replace`) or `G ← G + w BBᵀ` (`Add`); the strict upper
+/// triangle is not touched.
+fn lower_product(g: faer::MatMut<'_, f64>, b: faer::MatRef<'_, f64>, w: f64, accum: faer::Accum) {
+    use faer::linalg::matmul::triangular::{BlockStructure, matmul};
     matmul(
-        g.as_mut(),
+        g,
         BlockStructure::TriangularLower,
-        faer::Accum::Replace,
+        accum,
         b,
         BlockStructure::Rectangular,
         b.transpose(),
@@ -58,12 +66,15 @@ pub fn symmetric_product(b: faer::MatRef<'_, f64>, w: f64) -> Mat<f64> {
         w,
         faer::get_global_parallelism(),
     );
-    for c in 1..n {
+}
+
+/// The strict upper triangle of `G` set from its lower.
+fn mirror_lower(mut g: faer::MatMut<'_, f64>) {
+    for c in 1..g.ncols() {
         for r in 0..c {
             g[(r, c)] = g[(c, r)];
         }
     }
-    g
 }
 
 impl LinearLeastSquares {
@@ -94,8 +105,20 @@ impl LinearLeastSquares {
     }
 
     /// `A = Σ_b w_b J_bᵀ J_b`.
+    /// Formed in one matrix, each block's `w_b J_bᵀ J_b` added to its lower triangle.
     pub fn matrix(&self) -> Mat<f64> {
-        self.grams().sum()
+        let n = self.dim();
+        let mut a = Mat::<f64>::zeros(n, n);
+        for (k, b) in self.blocks.iter().enumerate() {
+            let accum = if k == 0 {
+                faer::Accum::Replace
+            } else {
+                faer::Accum::Add
+            };
+            lower_product(a.as_mut(), b.jacobian.transpose(), b.weight, accum);
+        }
+        mirror_lower(a.as_mut());
+        a
     }
 
     /// The blocks' Gram matrices `w_b J_bᵀ J_b`, formed once for many `A(λ)`.
