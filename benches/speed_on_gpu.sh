@@ -130,6 +130,27 @@ print(json.dumps({
 EOF
 }
 
+# `processes TAG P ARGS…`: P one-threaded `bench speed --one ARGS` processes at the same time,
+# each row tagged with P: whether the cores scale when the processes share nothing (no
+# autodiff graph, no allocator, no pool).
+processes() {
+  local tag=$1 p=$2 i pids=()
+  shift 2
+  echo "== $tag: $p processes of bench speed --one $*"
+  for i in $(seq "$p"); do
+    limited "$tag" 60 "$pinn" bench speed --one --threads 1 "$@" >"$work/$tag.$i" &
+    pids+=($!)
+  done
+  # Their pids: a plain `wait` would wait for the log's `tee` too.
+  wait "${pids[@]}"
+  cat "$work/$tag".* | python3 -c '
+import json, sys
+for line in sys.stdin:
+    if line.startswith("{"):
+        row = json.loads(line); row["processes"] = int(sys.argv[1]); print(json.dumps(row))
+' "$p" | tagged "$tag"
+}
+
 # `gpu_steps TAG BACKEND BIN SECONDS`: the step at every size, with our fused tanh-layer kernel
 # (`--fused`) and without.
 gpu_steps() {
@@ -174,6 +195,9 @@ for part in $parts; do
     gpu_steps wgpu_fused wgpu "$pinn" 200
     ;;
   cpu)
+    for p in 1 8 16; do
+      processes "flex_processes_$p" $p --backends flex --points 4096 --steps 20
+    done
     speed flex_threads 150 "$pinn" --backends flex --points 4096 --threads 1,2,4,8,12,16 \
       --steps 20
     # The fused tanh layer on the CPU, in shards of 256 points.
