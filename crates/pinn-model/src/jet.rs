@@ -350,28 +350,25 @@ impl Jet {
 
     /// Apply `g` to every stream (value included): the rule of any linear map.
     pub fn map_linear(self, g: impl Fn(Tensor<2>) -> Tensor<2>) -> Self {
-        Self {
-            value: g(self.value),
-            first: self.first.into_iter().map(|s| s.map(&g)).collect(),
-            second: self.second.into_iter().map(|s| s.map(&g)).collect(),
-            spec: self.spec,
-        }
+        self.map_streams(|t, _| g(t))
     }
 
     /// `g(s, is_value)` for every stream `s`, the value first: for the maps that treat the value
     /// apart from the derivatives (a per-sample probe's leaves).
     pub(crate) fn map_streams(self, mut g: impl FnMut(Tensor<2>, bool) -> Tensor<2>) -> Self {
         let value = g(self.value, true);
-        Self {
-            value,
-            first: self
-                .first
+        let mut derivatives = |streams: Vec<Stream>| -> Vec<Stream> {
+            streams
                 .into_iter()
                 .map(|s| s.map(|t| g(t, false)))
-                .collect(),
-            second: (self.second.into_iter())
-                .map(|s| s.map(|t| g(t, false)))
-                .collect(),
+                .collect()
+        };
+        let first = derivatives(self.first);
+        let second = derivatives(self.second);
+        Self {
+            value,
+            first,
+            second,
             spec: self.spec,
         }
     }

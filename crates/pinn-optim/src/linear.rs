@@ -104,8 +104,8 @@ impl LinearLeastSquares {
         out
     }
 
-    /// `A = Σ_b w_b J_bᵀ J_b`.
-    /// Formed in one matrix, each block's `w_b J_bᵀ J_b` added to its lower triangle.
+    /// `A = Σ_b w_b J_bᵀ J_b`, formed in one matrix: each block's product added to its lower
+    /// triangle, mirrored once.
     pub fn matrix(&self) -> Mat<f64> {
         let n = self.dim();
         let mut a = Mat::<f64>::zeros(n, n);
@@ -218,20 +218,10 @@ pub struct Grams(Vec<(String, Mat<f64>)>);
 impl Grams {
     /// `A(λ) = Σ_b λ_b w_b J_bᵀ J_b` with `λ_b = λ` for the term `name`, 1 otherwise.
     pub fn matrix(&self, name: &str, lambda: f64) -> Mat<f64> {
-        self.weighted(|b| if b == name { lambda } else { 1.0 })
-    }
-
-    /// `A = Σ_b w_b J_bᵀ J_b`, every term at its own weight.
-    pub fn sum(&self) -> Mat<f64> {
-        self.weighted(|_| 1.0)
-    }
-
-    /// `Σ_b λ(b) w_b J_bᵀ J_b`.
-    fn weighted(&self, lambda: impl Fn(&str) -> f64) -> Mat<f64> {
         let n = self.0.first().map_or(0, |(_, g)| g.nrows());
         let mut a = Mat::<f64>::zeros(n, n);
         for (b, g) in &self.0 {
-            a += g * faer::Scale(lambda(b));
+            a += g * faer::Scale(if b == name { lambda } else { 1.0 });
         }
         a
     }
