@@ -57,6 +57,14 @@ fn to_vec<const D: usize>(t: Tensor<D>) -> Vec<f64> {
     (t.into_data_as::<f64>().try_into_vec::<f64>()).expect("into_data_as gives f64")
 }
 
+/// `sum + t`, or `t` where nothing is summed yet.
+fn plus<const D: usize>(sum: Option<Tensor<D>>, t: Tensor<D>) -> Tensor<D> {
+    match sum {
+        Some(s) => s + t,
+        None => t,
+    }
+}
+
 /// Whether the fast paths apply: every parameter lives in a [`Dense`] layer.
 pub fn supports_probes<M: Field>(model: &M) -> bool {
     let mut count = 0;
@@ -100,16 +108,10 @@ fn per_sample_tensors<M: Field>(
             };
             // h_s,i ⊗ z̄_s,i for every row i: [N or 1, in, 1] · [N, 1, out].
             let outer = stream.input.unsqueeze_dim::<3>(2) * zbar.clone().unsqueeze_dim::<3>(1);
-            weight = Some(match weight {
-                Some(w) => w + outer,
-                None => outer,
-            });
+            weight = Some(plus(weight, outer));
             if stream.value {
                 // Every forward pass's value stream (a periodic term evaluates the model twice).
-                bias = Some(match bias {
-                    Some(b) => b + zbar,
-                    None => zbar,
-                });
+                bias = Some(plus(bias, zbar));
             }
         }
         let weight = weight.unwrap_or_else(|| Tensor::zeros([rows.len, i, o], &device));
