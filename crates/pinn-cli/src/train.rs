@@ -17,7 +17,7 @@ use pinn_model::{Constrained, Field, Model, params};
 use pinn_optim::{Observer, Outcome, Progress, Stage, Termination, TrainState, resume, train};
 use pinn_run::files::write_atomic;
 use pinn_run::run_dir::{self, CHECKPOINT, CONFIG, METRICS, SUMMARY};
-use pinn_run::{Checkpoint, Config, RunSummary};
+use pinn_run::{Checkpoint, Config, PhaseTime, RunSummary};
 
 use crate::run_plots;
 
@@ -453,6 +453,7 @@ fn train_in(
             .zip(coefficient_values(&outcome.model))
             .collect(),
         resumed_from,
+        phases: PhaseTime::all(&outcome.phases),
     };
     write_atomic(
         &dir.join(SUMMARY),
@@ -514,4 +515,25 @@ fn print_result(s: &RunSummary, dir: &Path) {
         s.n_params,
         dir.display()
     );
+    if !s.phases.is_empty() {
+        println!("  time by phase: {}", phase_shares(&s.phases, s.wall_s));
+    }
+}
+
+/// `name total (share of the wall time)` per phase, e.g. `gauss_newton.jacobian 12.1 s
+/// (31 %, first 0.4 s)`.
+fn phase_shares(phases: &[PhaseTime], wall_s: f64) -> String {
+    let shares: Vec<String> = phases
+        .iter()
+        .map(|p| {
+            format!(
+                "{} {:.1} s ({:.0} %, first {:.2} s)",
+                p.name,
+                p.total_s,
+                100.0 * p.total_s / wall_s.max(f64::MIN_POSITIVE),
+                p.first_s
+            )
+        })
+        .collect();
+    shares.join(", ")
 }

@@ -9,6 +9,7 @@ use pinn_model::Field;
 use serde::{Deserialize, Serialize};
 
 use crate::evaluator::{Evaluator, Terms};
+use crate::phases::Phases;
 use crate::stage::{StageConfig, positive};
 use crate::state::StepperState;
 use crate::stepper::{Step, Stepper};
@@ -112,6 +113,7 @@ impl<M: Field + Sync> Stepper<M> for Adam {
             model,
             terms,
             end: None,
+            phases: Phases::default(),
         }
     }
 

@@ -15,6 +15,9 @@
 //! *Methods for non-linear least squares problems*, 2004, §3.2, with Nielsen's update
 //! `μ ← μ·max(1/3, 1 − (2ρ − 1)³)` on success and `μ ← νμ, ν ← 2ν` on failure).
 
+use std::cell::RefCell;
+use std::time::Instant;
+
 use crate::ResidualRows;
 use faer::linalg::solvers::{Llt, Solve};
 use faer::{Mat, Side};
@@ -22,15 +25,16 @@ use pinn_model::{Field, params};
 use serde::{Deserialize, Serialize};
 
 use crate::cg::conjugate_gradients;
-use crate::evaluator::{Evaluator, Terms};
+use crate::evaluator::{Evaluator, Terms, total};
 use crate::jacobian::{
     gram_on_device, jacobian_blocks, jvp, residual_vector, supports_probes, vjp,
 };
 use crate::linear::{LinearLeastSquares, symmetric_product};
 use crate::objective::dot;
+use crate::phases::Phases;
 use crate::stage::{StageConfig, positive};
 use crate::state::StepperState;
-use crate::stepper::{Flat, Step, Stepper};
+use crate::stepper::{Flat, Step, Stepper, finite_or_infinity};
 use crate::termination::Termination;
 
 /// How the damped system is solved.
@@ -455,23 +459,59 @@ const DEVICE_GRAM_ROWS: usize = 2048;
 
 /// The system a Cholesky factorisation solves at `θ`: `A` assembled on the device (GPU
 /// backends, [`Evaluator::gram_on_device`]), else from `J̃` on the host, in row space when
-/// there are fewer rows than parameters.
+/// there are fewer rows than parameters. Timed as `jacobian` (`J̃` to the host, or `A` where
+/// the device assembles it) and `matrix` (`A` or `K` and `g` on the host).
 fn factored_system<M: Field + Sync>(
     eval: &Evaluator<M>,
     model: &M,
     theta: &[f64],
+    phases: &mut Phases,
 ) -> Box<dyn GaussNewtonSystem> {
     let loss = eval.loss();
     if eval.gram_on_device()
-        && let Some(system) = DenseSystem::on_device(loss, model, DEVICE_GRAM_ROWS)
+        && let Some(system) = phases.time("jacobian", || {
+            DenseSystem::on_device(loss, model, DEVICE_GRAM_ROWS)
+        })
     {
         return Box::new(system);
     }
-    let blocks = jacobian_blocks(loss, model, eval.threads());
-    if blocks.rows() < blocks.dim() {
-        Box::new(RowSpaceSystem::new(&blocks, theta))
-    } else {
-        Box::new(DenseSystem::new(&blocks, theta))
+    let blocks = phases.time("jacobian", || jacobian_blocks(loss, model, eval.threads()));
+    phases.time("matrix", || -> Box<dyn GaussNewtonSystem> {
+        if blocks.rows() < blocks.dim() {
+            Box::new(RowSpaceSystem::new(&blocks, theta))
+        } else {
+            Box::new(DenseSystem::new(&blocks, theta))
+        }
+    })
+}
+
+/// A system whose solves and curvature products are timed as `solve`.
+struct Timed<'a> {
+    system: &'a mut dyn GaussNewtonSystem,
+    phases: &'a RefCell<Phases>,
+}
+
+impl GaussNewtonSystem for Timed<'_> {
+    fn loss(&self) -> f64 {
+        self.system.loss()
+    }
+    fn half_gradient(&self) -> &[f64] {
+        self.system.half_gradient()
+    }
+    fn damping_scale(&self) -> f64 {
+        self.system.damping_scale()
+    }
+    fn solve(&mut self, mu: f64) -> Option<Vec<f64>> {
+        let start = Instant::now();
+        let d = self.system.solve(mu);
+        self.phases.borrow_mut().add("solve", start.elapsed());
+        d
+    }
+    fn curvature(&mut self, delta: &[f64]) -> f64 {
+        let start = Instant::now();
+        let c = self.system.curvature(delta);
+        self.phases.borrow_mut().add("solve", start.elapsed());
+        c
     }
 }
 
@@ -489,25 +529,53 @@ impl<M: Field + Sync> Stepper<M> for GaussNewtonStepper {
         eval.terms(model)
     }
 
+    /// One step, timed by phase: the system (`jacobian`, `matrix`; `gradient` for CG), the
+    /// solves (`solve`), the losses of the step grid (`trials`). The accepted iterate's terms
+    /// are those its trial computed.
     fn step(&mut self, eval: &Evaluator<M>, model: &M) -> Step<M> {
         let theta = params::flatten(model);
         let flat = Flat::new(model, eval);
         let (loss, threads) = (eval.loss(), eval.threads());
-        let value = |t: &[f64]| flat.value(t);
-        let (next, _, status) = match self.state.config.solver {
-            GaussNewtonSolver::Cholesky => {
-                let mut system = factored_system(eval, model, &theta);
-                self.state.step(system.as_mut(), &theta, value)
-            }
-            GaussNewtonSolver::Cg => {
-                let mut system = MatrixFreeSystem::new(loss, model, threads, &self.state.config);
-                self.state.step(&mut system, &theta, value)
-            }
+        let mut phases = Phases::default();
+        let mut system: Box<dyn GaussNewtonSystem + '_> = match self.state.config.solver {
+            GaussNewtonSolver::Cholesky => factored_system(eval, model, &theta, &mut phases),
+            GaussNewtonSolver::Cg => phases.time("gradient", || {
+                Box::new(MatrixFreeSystem::new(
+                    loss,
+                    model,
+                    threads,
+                    &self.state.config,
+                ))
+            }),
         };
+        let phases = RefCell::new(phases);
+        let mut trials: Vec<(Vec<f64>, Terms)> = Vec::new();
+        let value = |t: &[f64]| {
+            let start = Instant::now();
+            let terms = eval.terms(&flat.model(t));
+            phases.borrow_mut().add("trials", start.elapsed());
+            let l = finite_or_infinity(total(&terms));
+            trials.push((t.to_vec(), terms));
+            l
+        };
+        let mut timed = Timed {
+            system: system.as_mut(),
+            phases: &phases,
+        };
+        let (next, _, status) = self.state.step(&mut timed, &theta, value);
         let model = flat.model(&next);
-        let terms = eval.terms(&model);
+        let mut phases = phases.into_inner();
+        let terms = match trials.into_iter().find(|(t, _)| *t == next) {
+            Some((_, terms)) => terms,
+            None => phases.time("terms", || eval.terms(&model)),
+        };
         let end = (status == GaussNewtonStatus::Stalled).then_some(Termination::Stalled);
-        Step { model, terms, end }
+        Step {
+            model,
+            terms,
+            end,
+            phases,
+        }
     }
 
     /// The damping `μ` (once set) and its growth factor `ν`.

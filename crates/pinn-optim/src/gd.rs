@@ -6,6 +6,7 @@ use pinn_model::{Field, params};
 use serde::{Deserialize, Serialize};
 
 use crate::evaluator::{Evaluator, Terms};
+use crate::phases::Phases;
 use crate::stage::{StageConfig, positive};
 use crate::state::StepperState;
 use crate::stepper::{Step, Stepper};
@@ -78,6 +79,7 @@ impl<M: Field + Sync> Stepper<M> for GradientDescent {
             model,
             terms,
             end: None,
+            phases: Phases::default(),
         }
     }
 

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::evaluator::{Evaluator, Terms, total};
 use crate::line_search::StrongWolfe;
 use crate::objective::{Objective, axpy, dot};
+use crate::phases::Phases;
 use crate::stage::StageConfig;
 use crate::state::StepperState;
 use crate::stepper::{Flat, Step, Stepper, finite_or_infinity};
@@ -231,16 +232,23 @@ impl<M: Field + Sync> Stepper<M> for LbfgsStepper {
     fn step(&mut self, eval: &Evaluator<M>, model: &M) -> Step<M> {
         let flat = Flat::new(model, eval);
         let state = self.state.as_mut().expect("started");
-        let status = state.step(&mut |theta: &[f64]| flat.value_grad(theta));
+        let mut phases = Phases::default();
+        let status =
+            state.step(&mut |theta: &[f64]| phases.time("line_search", || flat.value_grad(theta)));
         // The line search only accepts finite values, so the iterate is good.
         let model = flat.model(state.theta());
-        let terms = eval.terms(&model);
+        let terms = phases.time("terms", || eval.terms(&model));
         let end = match status {
             LbfgsStatus::Running => None,
             LbfgsStatus::Converged => Some(Termination::Converged),
             LbfgsStatus::LineSearchFailed => Some(Termination::LineSearchFailed),
         };
-        Step { model, terms, end }
+        Step {
+            model,
+            terms,
+            end,
+            phases,
+        }
     }
 
     /// The iterate, its value and gradient, and the pairs `(s_i, y_i)` oldest first.

@@ -2,6 +2,7 @@
 //! of each stage and the outcome. The optimizers do not print; the CLI observes.
 
 use crate::evaluator::Terms;
+use crate::phases::Phases;
 use crate::stage::Stage;
 use crate::state::TrainState;
 use crate::termination::Termination;
@@ -46,6 +47,9 @@ pub struct Outcome<M> {
     /// The state to continue from with the returned model ([`crate::resume`]): past the
     /// last stage when the schedule ran to its end; `None` after a non-finite loss.
     pub state: Option<TrainState>,
+    /// Where the steps' time went, by optimizer and phase ([`crate::phases`]; the steps of
+    /// this call only, not those before a resume).
+    pub phases: Phases,
 }
 
 /// Receives progress (logging, progress bars, checkpoints).

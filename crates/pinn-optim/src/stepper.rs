@@ -6,6 +6,7 @@
 use pinn_model::{Field, params};
 
 use crate::evaluator::{Evaluator, Terms, total};
+use crate::phases::Phases;
 use crate::state::StepperState;
 use crate::termination::Termination;
 
@@ -17,6 +18,9 @@ pub struct Step<M> {
     pub terms: Terms,
     /// Set when the optimizer ends its stage with this step (converged, stalled, …).
     pub end: Option<Termination>,
+    /// The step's time by phase (empty for the first-order steppers, whose phases do not end
+    /// by waiting for a GPU: [`crate::phases`]).
+    pub phases: Phases,
 }
 
 /// An optimizer stage in progress.
@@ -60,11 +64,6 @@ impl<'a, M: Field + Sync> Flat<'a, M> {
     /// The model at `θ`.
     pub(crate) fn model(&self, theta: &[f64]) -> M {
         params::unflatten(self.template.clone(), theta)
-    }
-
-    /// `L(θ)`.
-    pub(crate) fn value(&self, theta: &[f64]) -> f64 {
-        finite_or_infinity(total(&self.eval.terms(&self.model(theta))))
     }
 
     /// `L(θ)` and `∇L(θ)`.

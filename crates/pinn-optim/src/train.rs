@@ -26,6 +26,7 @@ use pinn_model::Field;
 use crate::balance::{self, Balance};
 use crate::evaluator::{Evaluator, first_non_finite, total};
 use crate::observer::{Observer, Outcome, Progress};
+use crate::phases::Phases;
 use crate::schedule::TrainSettings;
 use crate::state::TrainState;
 use crate::termination::Termination;
@@ -121,6 +122,7 @@ fn run<M: Field + Sync>(
     // The interior points adaptive collocation drew last (`None`: the seed's).
     let mut interior = from.as_ref().and_then(|s| s.interior.clone());
     let mut termination = Termination::MaxSteps;
+    let mut phases = Phases::default();
     let last_stage = settings.stages.len().saturating_sub(1);
     let mut from = from;
 
@@ -202,6 +204,7 @@ fn run<M: Field + Sync>(
                 };
                 break 'stages;
             }
+            phases.merge(name, &next.phases);
             (model, terms, ended) = (next.model, next.terms, next.end);
             if !first_order {
                 step += 1;
@@ -265,6 +268,7 @@ fn run<M: Field + Sync>(
         steps: step,
         terms,
         weights: loss.weights(),
+        phases,
     };
     reporter.observer.observe_final(&outcome)?;
     Ok(outcome)

@@ -9,7 +9,9 @@ use pinn_loss::{PinnLoss, PointsConfig, Problem, Residual, Sampler};
 use pinn_model::backend::{Backend, Dtype, autodiff_device};
 use pinn_model::init::Seeded;
 use pinn_model::{Activation, Field, Jet, JetSpec, Mlp, SecondOrder};
-use pinn_optim::{GaussNewtonSolver, Observer, Outcome, Progress, Stage, TrainSettings, train};
+use pinn_optim::{
+    GaussNewtonConfig, GaussNewtonSolver, Observer, Outcome, Progress, Stage, TrainSettings, train,
+};
 
 /// An MLP times a trained scalar `s`: a parameter outside every `Dense` layer, so the
 /// matrix-free Gauss–Newton products (which probe `Dense` layers) cannot run on it.
@@ -33,6 +35,7 @@ impl Field for Scaled {
 struct Log {
     stages: Vec<String>,
     steps: Vec<(usize, String)>,
+    losses: Vec<f64>,
     finals: usize,
 }
 
@@ -43,6 +46,7 @@ impl<M> Observer<M> for Log {
     fn observe(&mut self, p: &Progress<'_>, _: &M) {
         assert!(p.loss.is_finite());
         self.steps.push((p.step, p.optimizer.to_string()));
+        self.losses.push(p.loss);
     }
     fn observe_final(&mut self, outcome: &Outcome<M>) -> Result<(), String> {
         assert_eq!(outcome.steps, self.steps.len());
@@ -99,6 +103,39 @@ fn observers_see_stages_steps_and_the_outcome() {
     assert_eq!(log.finals, 1);
     assert_eq!(out.steps, 7);
     assert_eq!(out.termination.to_string(), "max_steps");
+    // A Gauss–Newton step reports the terms its accepted trial computed: those of a fresh
+    // evaluation of the model it returns, bit for bit.
+    assert_eq!(log.losses.last().copied(), Some(out.loss));
+    // Where the time went: the phases of L-BFGS and Gauss–Newton (Adam's do not end by
+    // waiting for a GPU and are not timed), each counted as often as it ran: a system per
+    // Gauss–Newton step, a solve and a curvature product per damping tried, the step grid's
+    // losses per direction.
+    let phases: Vec<(&str, usize)> = (out.phases.iter())
+        .map(|p| (p.name.as_str(), p.count))
+        .collect();
+    let names: Vec<&str> = phases.iter().map(|p| p.0).collect();
+    assert_eq!(
+        names,
+        [
+            "lbfgs.line_search",
+            "lbfgs.terms",
+            "gauss_newton.jacobian",
+            "gauss_newton.matrix",
+            "gauss_newton.solve",
+            "gauss_newton.trials",
+        ]
+    );
+    let grid = GaussNewtonConfig::new(2, GaussNewtonSolver::Cholesky)
+        .step_sizes
+        .len();
+    let (solves, trials) = (phases[4].1, phases[5].1);
+    assert!(phases[0].1 >= 2 && phases[1].1 == 2, "{phases:?}");
+    assert!(phases[2].1 == 2 && phases[3].1 == 2, "{phases:?}");
+    assert!(solves >= 4 && solves % 2 == 0, "{phases:?}");
+    assert!(trials == grid * solves / 2, "{phases:?}");
+    for p in out.phases.iter() {
+        assert!(p.first <= p.total && !p.total.is_zero(), "{p:?}");
+    }
 }
 
 /// `[−u'', u, u²]`: three equations in one residual, which the loss cannot weigh row by row.

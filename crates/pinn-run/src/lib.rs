@@ -18,5 +18,5 @@ pub mod trained;
 
 pub use checkpoint::Checkpoint;
 pub use config::{Config, TrainConfig};
-pub use summary::RunSummary;
+pub use summary::{PhaseTime, RunSummary};
 pub use trained::TrainedRun;

@@ -51,4 +51,36 @@ pub struct RunSummary {
     /// and `ms_per_step` then count the resumed part only.
     #[serde(default)]
     pub resumed_from: Option<usize>,
+    /// Where the steps' time went, by optimizer and phase, in the order they first ran (empty
+    /// for first-order stages; [`pinn_optim::phases`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub phases: Vec<PhaseTime>,
+}
+
+/// One phase's time over the run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PhaseTime {
+    /// `optimizer.phase`, e.g. `gauss_newton.jacobian`.
+    pub name: String,
+    /// How often it ran.
+    pub count: usize,
+    /// Its total wall time, seconds.
+    pub total_s: f64,
+    /// Its first run's wall time, seconds (on a GPU, with the kernels compiled then).
+    pub first_s: f64,
+}
+
+impl PhaseTime {
+    /// All phases of `phases`.
+    pub fn all(phases: &pinn_optim::Phases) -> Vec<Self> {
+        phases
+            .iter()
+            .map(|p| Self {
+                name: p.name.clone(),
+                count: p.count,
+                total_s: p.total.as_secs_f64(),
+                first_s: p.first.as_secs_f64(),
+            })
+            .collect()
+    }
 }
