@@ -285,6 +285,7 @@ fn train_case(
         "quick": quick,
         "termination": summary.termination,
         "non_finite": matches!(end, Exit::NonFinite),
+        "phases": summary.phases,
     });
     Ok((line, judged, summary.wall_s))
 }
