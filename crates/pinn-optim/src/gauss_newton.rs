@@ -453,9 +453,12 @@ impl GaussNewton {
     }
 }
 
-/// Rows of `J̃` per chunk when `A` is assembled on the device (the per-sample probes of a
-/// chunk hold `rows × in × out` numbers per layer and jet stream).
-const DEVICE_GRAM_ROWS: usize = 2048;
+/// Entries of `J̃` per chunk of rows when `A` is assembled on the device (`rows × n`; the
+/// per-sample rows of a chunk and their outer products hold a few times as many numbers, 64 MB
+/// each in f32). A term whose rows fit is one chunk: a GPU backend compiles — and, for the
+/// matrix products, autotunes — its kernels once per shape, and on Mesa's lavapipe the
+/// autotuning of `J̃ᵀJ̃` for a second chunk shape (2 048 and 452 of 2 500 rows) took 36 s.
+const DEVICE_GRAM_ENTRIES: usize = 1 << 24;
 
 /// The system a Cholesky factorisation solves at `θ`: `A` assembled on the device (GPU
 /// backends, [`Evaluator::gram_on_device`]), else from `J̃` on the host, in row space when
@@ -470,7 +473,7 @@ fn factored_system<M: Field + Sync>(
     let loss = eval.loss();
     if eval.gram_on_device()
         && let Some(system) = phases.time("jacobian", || {
-            DenseSystem::on_device(loss, model, DEVICE_GRAM_ROWS)
+            DenseSystem::on_device(loss, model, (DEVICE_GRAM_ENTRIES / theta.len()).max(1))
         })
     {
         return Box::new(system);
