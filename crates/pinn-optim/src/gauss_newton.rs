@@ -505,17 +505,20 @@ impl GaussNewtonSystem for Timed<'_> {
         self.system.damping_scale()
     }
     fn solve(&mut self, mu: f64) -> Option<Vec<f64>> {
-        let start = Instant::now();
-        let d = self.system.solve(mu);
-        self.phases.borrow_mut().add("solve", start.elapsed());
-        d
+        timed(self.phases, "solve", || self.system.solve(mu))
     }
     fn curvature(&mut self, delta: &[f64]) -> f64 {
-        let start = Instant::now();
-        let c = self.system.curvature(delta);
-        self.phases.borrow_mut().add("solve", start.elapsed());
-        c
+        timed(self.phases, "solve", || self.system.curvature(delta))
     }
+}
+
+/// `f()`, timed as one run of `name` (the phases are borrowed after `f` returns, so that `f`
+/// may time phases of its own).
+fn timed<T>(phases: &RefCell<Phases>, name: &str, f: impl FnOnce() -> T) -> T {
+    let start = Instant::now();
+    let out = f();
+    phases.borrow_mut().add(name, start.elapsed());
+    out
 }
 
 /// A Gauss–Newton stage in progress.
@@ -554,9 +557,7 @@ impl<M: Field + Sync> Stepper<M> for GaussNewtonStepper {
         let phases = RefCell::new(phases);
         let mut trials: Vec<(Vec<f64>, Terms)> = Vec::new();
         let value = |t: &[f64]| {
-            let start = Instant::now();
-            let terms = eval.terms(&flat.model(t));
-            phases.borrow_mut().add("trials", start.elapsed());
+            let terms = timed(&phases, "trials", || eval.terms(&flat.model(t)));
             let l = finite_or_infinity(total(&terms));
             trials.push((t.to_vec(), terms));
             l

@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 /// One phase's time over a run.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Phase {
-    /// `optimizer.phase`, e.g. `gauss_newton.jacobian`.
+    /// The phase (`jacobian`); in a run's phases, after its optimizer
+    /// (`gauss_newton.jacobian`).
     pub name: String,
     /// How often it ran.
     pub count: usize,
