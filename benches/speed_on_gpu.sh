@@ -159,12 +159,16 @@ gpu_steps() {
 }
 
 # `gauss_newton TAG BACKEND DTYPE BIN`: dense Gauss–Newton steps of the multiscale accuracy
-# problem: one step (what compiling and tuning the kernels costs comes with it) and 20.
+# problem: one step (what compiling and tuning the kernels costs comes with it; CubeCL's
+# autotune and compilation logs summarised by benches/tuning_log.py in a TAG_tuning line) and 20.
 gauss_newton() {
-  for steps in 1 20; do
-    train "$1_$steps" 150 "$4" "$repo/configs/accuracy/poisson2d_multiscale.toml" \
-      --backend "$2" --dtype "$3" --steps $steps
-  done
+  local logs="$work/$1_logs"
+  mkdir -p "$logs"
+  printf '[autotune.logger]\nlevel = "minimal"\nfile = "%s/autotune.log"\n[compilation.logger]\nlevel = "basic"\nfile = "%s/compile.log"\n' \
+    "$logs" "$logs" >"$logs/cubecl.toml"
+  (cd "$logs" && train "$1_1" 150 "$4" "$multiscale" --backend "$2" --dtype "$3" --steps 1)
+  python3 "$repo/benches/tuning_log.py" "$logs" | tagged "$1_tuning"
+  train "$1_20" 150 "$4" "$multiscale" --backend "$2" --dtype "$3" --steps 20
 }
 
 multiscale="$repo/configs/accuracy/poisson2d_multiscale.toml"
