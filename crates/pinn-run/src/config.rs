@@ -84,6 +84,11 @@ pub struct TrainConfig {
     /// chain rule) per layer and pass (flex and the GPU backends; default false: burn's ops).
     #[serde(default)]
     pub fused: bool,
+    /// Form the Gauss–Newton matrix `A = J̃ᵀJ̃` on the backend's device, in its precision
+    /// (default on the GPU backends: only `A` is read back), or on the host in f64 from `J̃`
+    /// read back (default on the CPU backends).
+    #[serde(default)]
+    pub gram_on_device: Option<bool>,
 }
 
 fn default_eval_every() -> usize {
@@ -101,7 +106,7 @@ impl TrainConfig {
             eval_every: self.eval_every,
             threads: backend.loss_threads(self.threads),
             shard_points: backend.shard_points(self.fused),
-            gram_on_device: backend.is_gpu(),
+            gram_on_device: self.gram_on_device.unwrap_or(backend.is_gpu()),
             balance: self.balance.clone(),
             resample: self.resample.clone(),
             time_limit: self.time_limit.map(Duration::from_secs_f64),
@@ -503,6 +508,20 @@ mod tests {
         assert!(error(&nan).contains("lr"), "{}", error(&nan));
         let inf = format!("[weights]\nboundary = inf\n{BASE}");
         assert!(error(&inf).contains("weights.boundary"), "{}", error(&inf));
+    }
+
+    #[test]
+    fn the_gauss_newton_matrix_is_formed_on_the_gpu_unless_the_config_says_otherwise() {
+        let parse = |text: &str| Config::parse(text, "c.toml", None).unwrap();
+        let default = parse(BASE);
+        assert!(!default.train.settings(Backend::Flex).gram_on_device);
+        assert!(default.train.settings(Backend::Wgpu).gram_on_device);
+        let host = parse(&format!("[train]\ngram_on_device = false\n{BASE}"));
+        assert!(!host.train.settings(Backend::Wgpu).gram_on_device);
+        let device = parse(&format!("[train]\ngram_on_device = true\n{BASE}"));
+        assert!(device.train.settings(Backend::Flex).gram_on_device);
+        let e = error(&format!("[train]\ngram_on_device = 1\n{BASE}"));
+        assert!(e.starts_with("c.toml:2: train.gram_on_device:"), "{e}");
     }
 
     #[test]
