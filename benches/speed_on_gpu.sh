@@ -221,6 +221,11 @@ for part in $parts; do
       --dtype f32
     train gn_flex_f64_to_1e-4 90 "$pinn" "$work/multiscale_to_1e-4.toml" --backend flex \
       --dtype f64
+    # The same with A = J̃ᵀJ̃ formed on the host in f64 from J̃ read back: no product to tune.
+    sed 's/^eval_every = 10$/eval_every = 10\ngram_on_device = false/' \
+      "$work/multiscale_to_1e-4.toml" >"$work/multiscale_to_1e-4_host.toml"
+    train gn_cuda_f32_host_to_1e-4 90 "$pinn" "$work/multiscale_to_1e-4_host.toml" \
+      --backend cuda --dtype f32
     # Dense Gauss–Newton on each GPU backend (f32 Jacobians, and CUDA in f64 if its f64 passed
     # the precision check), and flex in f64 on all cores.
     gauss_newton gn_cuda_f32 cuda f32 "$pinn"
