@@ -29,18 +29,9 @@ pub struct Phases(Vec<Phase>);
 impl Phases {
     /// Add one run of `name` that took `elapsed`.
     pub fn add(&mut self, name: &str, elapsed: Duration) {
-        match self.0.iter_mut().find(|p| p.name == name) {
-            Some(p) => {
-                p.count += 1;
-                p.total += elapsed;
-            }
-            None => self.0.push(Phase {
-                name: name.to_string(),
-                count: 1,
-                total: elapsed,
-                first: elapsed,
-            }),
-        }
+        let p = self.entry(name, elapsed);
+        p.count += 1;
+        p.total += elapsed;
     }
 
     /// `f()`, timed as one run of `name`.
@@ -54,15 +45,27 @@ impl Phases {
     /// Add `other`'s phases, named `prefix.name` (their first runs kept where `self` has none).
     pub fn merge(&mut self, prefix: &str, other: &Phases) {
         for p in &other.0 {
-            let name = format!("{prefix}.{}", p.name);
-            match self.0.iter_mut().find(|q| q.name == name) {
-                Some(q) => {
-                    q.count += p.count;
-                    q.total += p.total;
-                }
-                None => self.0.push(Phase { name, ..p.clone() }),
-            }
+            let q = self.entry(&format!("{prefix}.{}", p.name), p.first);
+            q.count += p.count;
+            q.total += p.total;
         }
+    }
+
+    /// The phase `name`, appended with no runs and `first` as its first run's time when new.
+    fn entry(&mut self, name: &str, first: Duration) -> &mut Phase {
+        let k = match self.0.iter().position(|p| p.name == name) {
+            Some(k) => k,
+            None => {
+                self.0.push(Phase {
+                    name: name.to_string(),
+                    count: 0,
+                    total: Duration::ZERO,
+                    first,
+                });
+                self.0.len() - 1
+            }
+        };
+        &mut self.0[k]
     }
 
     /// The phases in the order they first ran.
