@@ -6,9 +6,9 @@
 #
 #   BUDGET_S=SECONDS benches/speed_on_gpu.sh OUT_DIR PINN [PLAIN_PINN] [PART ...]
 #
-# PINN is a release build with `--features wgpu,cuda,fusion`, PLAIN_PINN (optional, `-` for
-# none) one with `--features wgpu,cuda`: burn's fusion measured on and off. PARTs run in the
-# order given; the default is the order of priority for a short lease:
+# PINN is a release build with `--features wgpu,cuda,fusion[,persistence]`, PLAIN_PINN
+# (optional, `-` for none) one with `--features wgpu,cuda`: burn's fusion measured on and off.
+# PARTs run in the order given; the default is the order of priority for a short lease:
 #   info peers cuda wgpu cpu gn cuda_plain wgpu_plain kernels check acc
 # Every measurement is one JSON line in OUT_DIR/all.jsonl, tagged with what ran it; the output
 # of every command goes to OUT_DIR/log.txt. Each command has its own time limit, so that one
@@ -27,6 +27,11 @@ work=$(mktemp -d)
 budget=${BUDGET_S:-0}
 mkdir -p "$out"
 exec > >(tee -a "$out/log.txt") 2>&1
+# A build with `--features persistence` keeps CubeCL's autotune results on disk, under the user
+# cache outside a Cargo workspace: every command runs in $work, with the cache in it, so that a
+# run of this script starts cold and its later commands find what its earlier ones tuned.
+export XDG_CACHE_HOME="$work/cache"
+cd "$work" || exit 1
 # CUDA's runtime compiler, NVRTC, is loaded at run time: from the system's libraries, else from
 # the CUDA toolkit or the pip package beside PyTorch.
 if ! ldconfig -p | grep -q libnvrtc; then
@@ -92,13 +97,18 @@ train() {
 
 # `kernels TAG BACKEND BIN [ARGS…]`: the kernels of one Adam step at 4 096 points, from CubeCL's
 # profiling log (every kernel timed alone, so the durations are upper bounds): two runs of 10 and
-# 30 timed steps, the difference over 20 steps (autotuning, which runs a varying number of
-# candidate kernels in the first steps, can still leak into it: see "ComputeDirectThroughput").
+# 30 timed steps, the difference over 20 steps. Autotuning runs a varying number of candidate
+# kernels in the first steps; a build with `--features persistence` tunes in a first run of 3
+# steps, not logged, and the two counted runs find its results on disk. Without it the tuning
+# can still leak into the difference (see "ComputeDirectThroughput").
 kernels() {
   local tag=$1 backend=$2 bin=$3 dir="$work/$1"
   shift 3
   mkdir -p "$dir"
   echo "== $tag: kernels of a step on $backend $*"
+  rm -f "$dir/cubecl.toml"
+  (cd "$dir" && limited "$tag" 120 "$bin" bench speed --one --backends "$backend" \
+    --points 4096 --steps 3 "$@" >/dev/null) || return
   for steps in 10 30; do
     printf '[profiling.logger]\nlevel = "basic"\nfile = "%s/%s.log"\n' "$dir" "$steps" \
       >"$dir/cubecl.toml"
@@ -160,9 +170,12 @@ gpu_steps() {
 
 # `gauss_newton TAG BACKEND DTYPE BIN`: dense Gauss–Newton steps of the multiscale accuracy
 # problem: one step (what compiling and tuning the kernels costs comes with it; CubeCL's
-# autotune and compilation logs summarised by benches/tuning_log.py in a TAG_tuning line) and 20.
+# autotune and compilation logs summarised by benches/tuning_log.py in a TAG_tuning line) and 20,
+# in a CubeCL environment of their own: the first starts cold, the second (with `--features
+# persistence`) finds its tuning on disk.
 gauss_newton() {
   local logs="$work/$1_logs"
+  local -x CUBECL_ENVIRONMENT=$1
   mkdir -p "$logs"
   printf '[autotune.logger]\nlevel = "minimal"\nfile = "%s/autotune.log"\n[compilation.logger]\nlevel = "basic"\nfile = "%s/compile.log"\n' \
     "$logs" "$logs" >"$logs/cubecl.toml"
@@ -217,15 +230,22 @@ for part in $parts; do
     # error measured every 10 steps, training stopped at 1e-4 or after 60 s.
     sed 's/^eval_every = 100$/eval_every = 10\ntime_limit = 60\ntarget = { rel_l2 = 1e-4 }/' \
       "$multiscale" >"$work/multiscale_to_1e-4.toml"
-    train gn_cuda_f32_to_1e-4 90 "$pinn" "$work/multiscale_to_1e-4.toml" --backend cuda \
-      --dtype f32
+    # Cold, in a CubeCL environment of its own (an empty cache), then warm: the second run finds
+    # the first one's autotune results and compiled kernels on disk where the build has
+    # `--features persistence` (CubeCL caches compiled kernels only when a cubecl.toml says so).
+    mkdir -p "$work/gn_cache"
+    printf '[compilation]\ncache = true\n' >"$work/gn_cache/cubecl.toml"
+    for run in "" _warm; do
+      (cd "$work/gn_cache" && CUBECL_ENVIRONMENT=gn_to_1e-4 train "gn_cuda_f32_to_1e-4$run" 90 \
+        "$pinn" "$work/multiscale_to_1e-4.toml" --backend cuda --dtype f32)
+    done
     train gn_flex_f64_to_1e-4 90 "$pinn" "$work/multiscale_to_1e-4.toml" --backend flex \
       --dtype f64
     # The same with A = J̃ᵀJ̃ formed on the host in f64 from J̃ read back: no product to tune.
     sed 's/^eval_every = 10$/eval_every = 10\ngram_on_device = false/' \
       "$work/multiscale_to_1e-4.toml" >"$work/multiscale_to_1e-4_host.toml"
-    train gn_cuda_f32_host_to_1e-4 90 "$pinn" "$work/multiscale_to_1e-4_host.toml" \
-      --backend cuda --dtype f32
+    CUBECL_ENVIRONMENT=gn_host_to_1e-4 train gn_cuda_f32_host_to_1e-4 90 "$pinn" \
+      "$work/multiscale_to_1e-4_host.toml" --backend cuda --dtype f32
     # Dense Gauss–Newton on each GPU backend (f32 Jacobians, and CUDA in f64 if its f64 passed
     # the precision check), and flex in f64 on all cores.
     gauss_newton gn_cuda_f32 cuda f32 "$pinn"
