@@ -518,6 +518,25 @@ fn print_result(s: &RunSummary, dir: &Path) {
     if !s.phases.is_empty() {
         println!("  time by phase: {}", phase_shares(&s.phases, s.wall_s));
     }
+    if let Some(note) = first_step_note(&s.phases, s.wall_s, s.backend.is_gpu()) {
+        println!("  {note}");
+    }
+}
+
+/// Where a GPU run's phases took more than half its wall time in their first runs, a line
+/// saying so: the first step is when the device's kernels are compiled, and autotuned unless
+/// CubeCL's on-disk cache (`--features persistence`) has their tuning from an earlier run.
+fn first_step_note(phases: &[PhaseTime], wall_s: f64, gpu: bool) -> Option<String> {
+    let first: f64 = phases.iter().map(|p| p.first_s).sum();
+    (gpu && first > 0.5 * wall_s).then(|| {
+        let work = if cfg!(feature = "persistence") {
+            "compiles the device's kernels (and autotunes those whose tuning is not on disk yet)"
+        } else {
+            "compiles and autotunes the device's kernels; a build with `--features persistence` \
+             keeps the tuning on disk for later runs"
+        };
+        format!("{first:.1} s of the {wall_s:.1} s were the first step, which {work}")
+    })
 }
 
 /// `name total (share of the wall time)` per phase, e.g. `gauss_newton.jacobian 12.1 s
@@ -536,4 +555,43 @@ fn phase_shares(phases: &[PhaseTime], wall_s: f64) -> String {
         })
         .collect();
     shares.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn phase(name: &str, total_s: f64, first_s: f64) -> PhaseTime {
+        PhaseTime {
+            name: name.into(),
+            count: 2,
+            total_s,
+            first_s,
+        }
+    }
+
+    #[test]
+    fn the_first_step_is_named_where_it_was_most_of_a_gpu_run() {
+        let tuned = [
+            phase("gauss_newton.jacobian", 370.0, 367.4),
+            phase("gauss_newton.solve", 0.4, 0.2),
+        ];
+        let note = first_step_note(&tuned, 398.0, true).expect("a note");
+        assert!(
+            note.starts_with("367.6 s of the 398.0 s were the first step"),
+            "{note}"
+        );
+        let work = match cfg!(feature = "persistence") {
+            true => "(and autotunes those whose tuning is not on disk yet)",
+            false => "a build with `--features persistence` keeps the tuning",
+        };
+        assert!(note.contains(work), "{note}");
+        // Not on the CPU, and not where the first step was the lesser part.
+        assert_eq!(first_step_note(&tuned, 398.0, false), None);
+        let warm = [
+            phase("gauss_newton.jacobian", 30.0, 15.0),
+            phase("gauss_newton.solve", 4.0, 0.2),
+        ];
+        assert_eq!(first_step_note(&warm, 60.0, true), None);
+    }
 }
