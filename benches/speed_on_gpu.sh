@@ -106,7 +106,6 @@ kernels() {
   shift 3
   mkdir -p "$dir"
   echo "== $tag: kernels of a step on $backend $*"
-  rm -f "$dir/cubecl.toml"
   (cd "$dir" && limited "$tag" 120 "$bin" bench speed --one --backends "$backend" \
     --points 4096 --steps 3 "$@" >/dev/null) || return
   for steps in 10 30; do
