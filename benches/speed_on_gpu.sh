@@ -188,6 +188,8 @@ adam_lbfgs="$repo/configs/poisson2d_adam_lbfgs.toml"
 for part in $parts; do
   case $part in
   info)
+    "$pinn" --version
+    [ "$plain" != - ] && "$plain" --version
     nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
     nproc
     lscpu | grep -E "^(Model name|Thread|Core|Socket|CPU\(s\))"

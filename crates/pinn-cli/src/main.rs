@@ -18,14 +18,37 @@ mod train;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::LazyLock;
 
 use clap::{Parser, Subcommand};
 use pinn_model::backend::{Backend, Dtype};
 
+/// `pinn --version`: the version and the cargo features the binary was built with, e.g.
+/// `0.1.0 (features: wgpu, fusion, persistence)`, so that a measurement names its build.
+static VERSION: LazyLock<String> = LazyLock::new(|| {
+    let features: Vec<&str> = [
+        ("wgpu", cfg!(feature = "wgpu")),
+        ("cuda", cfg!(feature = "cuda")),
+        ("fusion", cfg!(feature = "fusion")),
+        ("persistence", cfg!(feature = "persistence")),
+    ]
+    .into_iter()
+    .filter_map(|(name, on)| on.then_some(name))
+    .collect();
+    match features.is_empty() {
+        true => format!("{} (no GPU features)", env!("CARGO_PKG_VERSION")),
+        false => format!(
+            "{} (features: {})",
+            env!("CARGO_PKG_VERSION"),
+            features.join(", ")
+        ),
+    }
+});
+
 #[derive(Parser)]
 #[command(
     name = "pinn",
-    version,
+    version = VERSION.as_str(),
     about = "Physics-informed neural networks on burn"
 )]
 struct Cli {

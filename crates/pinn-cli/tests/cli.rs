@@ -608,3 +608,22 @@ fn bad_expression_problems_are_rejected() {
         rejects(name, &base.replacen(from, to, 1), &[], needles);
     }
 }
+
+#[test]
+fn version_names_the_features_of_the_build() {
+    let out = pinn(&["--version"]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    let version = format!("pinn {} (", env!("CARGO_PKG_VERSION"));
+    assert!(text.starts_with(&version), "{text}");
+    for (name, on) in [
+        ("wgpu", cfg!(feature = "wgpu")),
+        ("cuda", cfg!(feature = "cuda")),
+        ("fusion", cfg!(feature = "fusion")),
+        ("persistence", cfg!(feature = "persistence")),
+    ] {
+        assert_eq!(text.contains(name), on, "{name}: {text}");
+    }
+    let gpu = text.contains("features: ");
+    assert_eq!(gpu, !text.contains("(no GPU features)"), "{text}");
+}
