@@ -45,7 +45,7 @@ pub struct SpeedArgs {
     /// use one.
     #[arg(long, value_delimiter = ',')]
     threads: Vec<usize>,
-    /// Points per batch of the dense layers' products (0: all at once; default: the
+    /// Points per batch (about) of the dense layers' products (0: all at once; default: the
     /// backend's, 256 on wgpu, none on the CPU).
     #[arg(long)]
     row_chunk: Option<usize>,

@@ -76,40 +76,76 @@ pub const RESIDUAL: &str = "residual";
 
 /// One boundary-type term on the device.
 #[derive(Clone, Debug)]
+#[allow(clippy::large_enum_variant)] // one per loss term, built once
 enum TermData {
+    /// A residual of the values of `u` alone.
+    Values(ValueTerm),
+    /// `r = α u(y) + β ∇u(y)·n(y) − g(y)`.
+    Robin(RobinData),
+}
+
+/// A boundary-type term whose residual needs the values of `u` alone, so that it can share a
+/// pass of the model with the interior's residual ([`Jet::input_and_values`]).
+#[derive(Clone, Debug)]
+enum ValueTerm {
     /// `r = u(y) − g(y)`.
     Value { x: Tensor<2>, target: Tensor<2> },
-    /// `r = α u(y) + β ∇u(y)·n(y) − g(y)`.
-    Robin(Box<RobinData>),
     /// `r = u(y_lo) − u(y_hi)`.
     Periodic { lo: Tensor<2>, hi: Tensor<2> },
+}
+
+/// Rows `start..start + len` of `t` (all of it when `None`).
+fn cut(t: &Tensor<2>, rows: Option<(usize, usize)>) -> Tensor<2> {
+    match rows {
+        Some((start, len)) => t.clone().narrow(0, start, len),
+        None => t.clone(),
+    }
+}
+
+impl ValueTerm {
+    /// The points where rows `rows` of the residual need `u` (all rows when `None`).
+    fn points(&self, rows: Option<(usize, usize)>) -> Vec<Tensor<2>> {
+        match self {
+            Self::Value { x, .. } => vec![cut(x, rows)],
+            Self::Periodic { lo, hi } => vec![cut(lo, rows), cut(hi, rows)],
+        }
+    }
+
+    /// The unweighted residual on rows `rows` from component `field` of `u` at each of
+    /// [`Self::points`], in their order.
+    fn residual(&self, u: Vec<Tensor<2>>, field: usize, rows: Option<(usize, usize)>) -> Tensor<2> {
+        let mut component = u.into_iter().map(|u| u.narrow(1, field, 1));
+        let mut next = || component.next().expect("u at each of the term's points");
+        match self {
+            Self::Value { target, .. } => next() - cut(target, rows),
+            Self::Periodic { .. } => next() - next(),
+        }
+    }
 }
 
 impl TermData {
     /// Rows of the term's residual (a periodic pair is one row).
     fn rows(&self) -> usize {
         match self {
-            Self::Value { x, .. } => x.dims()[0],
+            Self::Values(ValueTerm::Value { x, .. }) => x.dims()[0],
+            Self::Values(ValueTerm::Periodic { lo, .. }) => lo.dims()[0],
             Self::Robin(r) => r.x.dims()[0],
-            Self::Periodic { lo, .. } => lo.dims()[0],
         }
     }
 
     /// The unweighted residual `r_b` of component `field` of `u`, on the rows
-    /// `start..start + len` of `rows` (all rows when `None`).
+    /// `start..start + len` of `rows` (all rows when `None`), from a pass of its own.
     fn residual<M: Field>(
         &self,
         model: &M,
         field: usize,
         rows: Option<(usize, usize)>,
     ) -> Tensor<2> {
-        let cut = |t: &Tensor<2>| match rows {
-            Some((start, len)) => t.clone().narrow(0, start, len),
-            None => t.clone(),
-        };
-        let component = |u: Tensor<2>| u.narrow(1, field, 1);
         match self {
-            Self::Value { x, target } => component(model.forward(cut(x))) - cut(target),
+            Self::Values(term) => {
+                let u = term.points(rows).into_iter().map(|y| model.forward(y));
+                term.residual(u.collect(), field, rows)
+            }
             Self::Robin(r) => {
                 let RobinData {
                     x,
@@ -117,19 +153,16 @@ impl TermData {
                     target,
                     alpha,
                     beta,
-                } = r.as_ref();
+                } = r;
                 let d = normals.dims()[1];
                 let u = model
-                    .forward_jet(Jet::input(cut(x), Arc::new(JetSpec::gradient(d))))
+                    .forward_jet(Jet::input(cut(x, rows), Arc::new(JetSpec::gradient(d))))
                     .narrow(field, 1);
                 let flux = (0..d)
-                    .map(|i| u.first_dense(i) * cut(normals).narrow(1, i, 1))
+                    .map(|i| u.first_dense(i) * cut(normals, rows).narrow(1, i, 1))
                     .reduce(|a, b| a + b)
                     .expect("a domain has a coordinate");
-                u.into_value().mul_scalar(*alpha) + flux.mul_scalar(*beta) - cut(target)
-            }
-            Self::Periodic { lo, hi } => {
-                component(model.forward(cut(lo))) - component(model.forward(cut(hi)))
+                u.into_value().mul_scalar(*alpha) + flux.mul_scalar(*beta) - cut(target, rows)
             }
         }
     }
@@ -161,6 +194,11 @@ impl Term {
     /// `λ_b / N_b`, `N_b` the rows of the whole term.
     fn scale(&self) -> f64 {
         self.weight / self.data.rows() as f64
+    }
+
+    /// The rows this loss holds as `(start, len)`, or `None` when it holds all of them.
+    fn block(&self) -> Option<(usize, usize)> {
+        (self.rows.len() != self.data.rows()).then_some((self.rows.start, self.rows.len()))
     }
 }
 
@@ -249,10 +287,10 @@ impl PinnLoss {
                     let (ys, _) =
                         sampling::on_boundary(domain, on, points.sampler, points.boundary, seed)?;
                     let target = data(&c.name, g, &ys)?;
-                    TermData::Value {
+                    TermData::Values(ValueTerm::Value {
                         x: points_tensor(&ys, d, device),
                         target: column(target, device),
-                    }
+                    })
                 }
                 Constraint::Robin { on, alpha, beta, g } => {
                     if !(alpha.is_finite() && beta.is_finite()) || (*alpha == 0.0 && *beta == 0.0) {
@@ -264,13 +302,13 @@ impl PinnLoss {
                     let (ys, normals) =
                         sampling::on_boundary(domain, on, points.sampler, points.boundary, seed)?;
                     let target = data(&c.name, g, &ys)?;
-                    TermData::Robin(Box::new(RobinData {
+                    TermData::Robin(RobinData {
                         x: points_tensor(&ys, d, device),
                         normals: points_tensor(&normals, d, device),
                         target: column(target, device),
                         alpha: *alpha,
                         beta: *beta,
-                    }))
+                    })
                 }
                 Constraint::Points { points, values } => {
                     if points.is_empty() || points.len() != values.len() {
@@ -289,10 +327,10 @@ impl PinnLoss {
                             p.len()
                         ));
                     }
-                    TermData::Value {
+                    TermData::Values(ValueTerm::Value {
                         x: points_tensor(points, d, device),
                         target: column(values.clone(), device),
-                    }
+                    })
                 }
                 Constraint::Periodic { axis } => {
                     let lo_face = crate::Face {
@@ -309,10 +347,10 @@ impl PinnLoss {
                             q
                         })
                         .collect();
-                    TermData::Periodic {
+                    TermData::Values(ValueTerm::Periodic {
                         lo: points_tensor(&lo, d, device),
                         hi: points_tensor(&hi, d, device),
-                    }
+                    })
                 }
             };
             check_weight(&c.name, c.weight)?;
@@ -558,9 +596,13 @@ impl PinnLoss {
         panic!("row {start} out of range (the residual vector has {offset} rows)");
     }
 
-    /// Every loss term at the model's current parameters.
+    /// Every loss term at the model's current parameters: the interior residual and the terms
+    /// of values alone (Dirichlet data, data points, periodic pairs) from one pass of the
+    /// model over all their points ([`Jet::input_and_values`]), each Robin term from a pass of
+    /// its own.
     pub fn terms<M: Field>(&self, model: &M) -> LossTerms {
-        let r = self.interior_residual(model);
+        let (r, values) = self.shared_pass(model);
+        let mut values = values.into_iter();
         let mut terms: Vec<(String, Tensor<1>)> = self
             .equations
             .iter()
@@ -572,20 +614,63 @@ impl PinnLoss {
             })
             .collect();
         for t in &self.terms {
-            // The whole term as `λ mean r²`, a shard's block as `(λ/N_b) Σ r²`.
             let value = if t.rows.is_empty() {
                 Tensor::zeros([1], &self.interior.device())
-            } else if t.rows.len() == t.data.rows() {
-                let r = t.data.residual(model, t.field, None);
-                r.square().mean().mul_scalar(t.weight)
             } else {
-                let rows = Some((t.rows.start, t.rows.len()));
-                let r = t.data.residual(model, t.field, rows);
-                r.square().sum().mul_scalar(t.scale())
+                let rows = t.block();
+                let r = match &t.data {
+                    TermData::Values(term) => {
+                        let u = values
+                            .next()
+                            .expect("the shared pass has every term's values");
+                        term.residual(u, t.field, rows)
+                    }
+                    TermData::Robin(_) => t.data.residual(model, t.field, rows),
+                };
+                // The whole term as `λ mean r²`, a shard's block as `(λ/N_b) Σ r²`.
+                match rows {
+                    None => r.square().mean().mul_scalar(t.weight),
+                    Some(_) => r.square().sum().mul_scalar(t.scale()),
+                }
             };
             terms.push((t.name.clone(), value));
         }
         LossTerms { terms }
+    }
+
+    /// The interior residual `r = N[u] − f` (`[N, k]`) and, for each term of values alone with
+    /// rows in this loss, in term order, `u` at each of its points: one pass of the model over
+    /// all these points ([`Jet::input_and_values`]), derivatives at the interior's alone. On a
+    /// GPU, one product and one activation kernel per layer for all the loss terms instead of
+    /// one for each.
+    fn shared_pass<M: Field>(&self, model: &M) -> (Tensor<2>, Vec<Vec<Tensor<2>>>) {
+        let points: Vec<Vec<Tensor<2>>> = self
+            .terms
+            .iter()
+            .filter_map(|t| match &t.data {
+                TermData::Values(term) if !t.rows.is_empty() => Some(term.points(t.block())),
+                _ => None,
+            })
+            .collect();
+        let y: Vec<Tensor<2>> = points.iter().flatten().cloned().collect();
+        if y.is_empty() {
+            return (self.interior_residual(model), Vec::new());
+        }
+        let x = self.interior.clone();
+        let jet = Jet::input_and_values(x.clone(), Tensor::cat(y, 0), self.spec.clone());
+        let (u, values) = model.forward_jet(jet).split_values();
+        let r = self.problem.residual.operator(&x, &u) - self.source.clone();
+        let mut offset = 0;
+        let mut next = |p: &Tensor<2>| {
+            let n = p.dims()[0];
+            offset += n;
+            values.clone().narrow(0, offset - n, n)
+        };
+        let values = points
+            .iter()
+            .map(|term| term.iter().map(&mut next).collect())
+            .collect();
+        (r, values)
     }
 }
 

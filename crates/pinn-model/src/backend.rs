@@ -97,8 +97,8 @@ impl Backend {
         }
     }
 
-    /// Points per batch of the dense layers' products on this backend
-    /// ([`crate::Dense::with_row_chunk`]): on a GPU the backward pass's reductions over all the
+    /// Points per batch (about: equal batches where the rows allow) of the dense layers'
+    /// products on this backend ([`crate::Dense::with_row_chunk`]): on a GPU the backward pass's reductions over all the
     /// points (weight and bias gradients) otherwise run serially in burn 0.22's kernels;
     /// `None` on the CPU backends, whose results stay those of the plain products.
     pub fn row_chunk(self) -> Option<usize> {
@@ -151,7 +151,7 @@ impl Backend {
 /// Interior points per loss shard on the CPU with fused layers ([`Backend::shard_points`]).
 pub const CPU_SHARD_POINTS: usize = 256;
 
-/// Points per batch of the dense layers' products on a GPU ([`Backend::row_chunk`]).
+/// Points per batch (about) of the dense layers' products on a GPU ([`Backend::row_chunk`]).
 pub const GPU_ROW_CHUNK: usize = 256;
 
 /// One worker per available core.

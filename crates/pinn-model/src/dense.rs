@@ -140,7 +140,7 @@ impl Dense {
         self
     }
 
-    /// The same layer multiplying `rows` points at a time ([`Jet::linear_by_rows`]; `None`:
+    /// The same layer multiplying about `rows` points at a time ([`Jet::linear_by_rows`]; `None`:
     /// all at once). The same values in another summation order: for GPU backends, whose
     /// kernels reduce over all the points serially in the backward pass.
     pub fn with_row_chunk(mut self, rows: Option<usize>) -> Self {
@@ -187,11 +187,12 @@ impl Dense {
                 h.linear(&w, b.as_ref()) + tangent.scale_rows(eps)
             }
             Some(Probe::PerSample(record)) => {
-                let rows = h.value().dims()[0];
+                let (rows, stream_rows) = (h.value().dims()[0], h.stream_rows());
                 let [_, outputs] = w.dims();
-                let leaves = h
-                    .clone()
-                    .map_streams(|t, value| record.leaf(t, rows, outputs, value));
+                let leaves = h.clone().map_streams(|t, value| {
+                    let rows = if value { rows } else { stream_rows };
+                    record.leaf(t, rows, outputs, value)
+                });
                 h.linear(&w, b.as_ref()) + leaves
             }
         }

@@ -17,6 +17,14 @@
 //! Streams may be `[1, w]` rows that broadcast over the batch (derivatives of the input layer
 //! are constant in `x`).
 //!
+//! A jet may carry derivatives at its first `n` points only and values alone at the rest
+//! ([`Jet::input_and_values`]): one pass of a model then gives the residual's derivatives at
+//! the collocation points and the values a boundary term needs at its points, in the same
+//! products and kernels, and no derivative is formed where none is wanted (where `u`'s
+//! derivatives may be singular, on the boundary of an ansatz, say). The derivative streams are
+//! then `[n, w]` (or `[1, w]`), the value `[N, w]`, and every rule below multiplies a stream
+//! by the first `n` rows of the value-shaped factors.
+//!
 //! The rules implemented (each has a finite-difference test):
 //!
 //! | operation | first derivative | second-order stream `s` |
@@ -149,6 +157,33 @@ pub struct Jet {
     first: Vec<Stream>,
     second: Vec<Stream>,
     spec: Arc<JetSpec>,
+    /// The rows that carry derivatives: every row of the value (`None`), or the first `n`
+    /// (the rest carry values alone; [`Jet::input_and_values`]).
+    derivative_rows: Option<usize>,
+}
+
+/// The first `n` rows of a value-shaped factor `t` (`[N, w]`; `[1, w]` broadcasts) of a jet
+/// with derivatives at its first `n` rows, to multiply the derivative streams by.
+fn head(t: Tensor<2>, derivative_rows: Option<usize>) -> Tensor<2> {
+    match derivative_rows {
+        Some(n) if t.dims()[0] > n => t.narrow(0, 0, n),
+        _ => t,
+    }
+}
+
+/// The derivative rows of a jet combining two: the one that is restricted, if any.
+#[track_caller]
+fn joint_rows(a: Option<usize>, b: Option<usize>) -> Option<usize> {
+    match (a, b) {
+        (Some(m), Some(n)) => {
+            assert_eq!(
+                m, n,
+                "jets with derivatives at different rows cannot be combined"
+            );
+            Some(m)
+        }
+        (a, b) => a.or(b),
+    }
 }
 
 fn add_streams(a: Stream, b: Stream) -> Stream {
@@ -198,8 +233,22 @@ fn quadratic_form(op: &SecondOrder, g: &[Stream]) -> Stream {
     acc
 }
 
-/// `f` applied to `t: [N, k]` viewed as `[N/rows, rows, k]` (whole chunks; the remaining rows
-/// separately), then back to `[N, m]`. Fewer than two whole chunks: `f` on `[1, N, k]`.
+/// How many equal chunks of about `rows` rows (between `rows/2` and `2 rows`) `n` rows split
+/// into, the count nearest `n/rows` that divides `n`: `None` when `n` has no such divisor or
+/// fewer than two whole chunks of `rows`.
+pub(crate) fn equal_chunks(n: usize, rows: usize) -> Option<usize> {
+    let whole = n.checked_div(rows).unwrap_or(0);
+    if whole < 2 {
+        return None;
+    }
+    (whole.div_ceil(2).max(2)..=2 * whole)
+        .filter(|&c| n.is_multiple_of(c))
+        .min_by_key(|&c| c.abs_diff(whole))
+}
+
+/// `f` applied to `t: [N, k]` viewed as `[c, N/c, k]`, `c` equal chunks of about `rows` rows
+/// ([`equal_chunks`]), then back to `[N, m]`; without equal chunks, whole chunks of `rows` and
+/// the remaining rows separately. Fewer than two whole chunks: `f` on `[1, N, k]`.
 fn by_rows(t: Tensor<2>, rows: usize, f: impl Fn(Tensor<3>) -> Tensor<3>) -> Tensor<2> {
     let [n, _] = t.dims();
     let chunks = n.checked_div(rows).unwrap_or(0);
@@ -209,14 +258,14 @@ fn by_rows(t: Tensor<2>, rows: usize, f: impl Fn(Tensor<3>) -> Tensor<3>) -> Ten
         let [_, _, m] = out.dims();
         out.reshape([n, m])
     };
+    if let Some(c) = equal_chunks(n, rows) {
+        return apply(t, c);
+    }
     if chunks < 2 {
         return apply(t, 1);
     }
     let whole = chunks * rows;
     let head = apply(t.clone().narrow(0, 0, whole), chunks);
-    if whole == n {
-        return head;
-    }
     let tail = apply(t.narrow(0, whole, n - whole), 1);
     Tensor::cat(vec![head, tail], 0)
 }
@@ -259,6 +308,46 @@ impl Jet {
             first,
             second,
             spec,
+            derivative_rows: None,
+        }
+    }
+
+    /// The jet of the points `x` (`[N, d]`, with derivatives as in [`Jet::input`]) followed by
+    /// the points `y` (`[M, d]`) with values alone: a model's jet of it is the jet of `u` at `x`
+    /// and the values of `u` at `y`, taken apart by [`Jet::split_values`]. No derivative is
+    /// formed at `y`.
+    #[track_caller]
+    pub fn input_and_values(x: Tensor<2>, y: Tensor<2>, spec: Arc<JetSpec>) -> Self {
+        let ([n, _], [m, _]) = (x.dims(), y.dims());
+        let jet = Self::input(Tensor::cat(vec![x, y], 0), spec);
+        Self {
+            derivative_rows: (m > 0).then_some(n),
+            ..jet
+        }
+    }
+
+    /// The jet at the points that carry derivatives, and the values at the others (`[0, w]`
+    /// when every point carries them): the two parts of a jet of [`Jet::input_and_values`].
+    pub fn split_values(self) -> (Jet, Tensor<2>) {
+        let [rows, w] = self.value.dims();
+        match self.derivative_rows {
+            Some(n) if n < rows => {
+                let values = self.value.clone().narrow(0, n, rows - n);
+                let jet = Self {
+                    value: self.value.narrow(0, 0, n),
+                    derivative_rows: None,
+                    ..self
+                };
+                (jet, values)
+            }
+            _ => {
+                let empty = Tensor::zeros([0, w], &self.value.device());
+                let jet = Self {
+                    derivative_rows: None,
+                    ..self
+                };
+                (jet, empty)
+            }
         }
     }
 
@@ -271,10 +360,15 @@ impl Jet {
             first,
             second,
             spec,
+            derivative_rows: None,
         }
     }
 
-    /// Build a jet from its parts (for user-defined layers). Panics on a length mismatch.
+    /// Build a jet from its parts (for user-defined layers). Streams have the value's rows or
+    /// one (constant over the points); streams of `n` rows, fewer than the value's and more
+    /// than one, are the derivatives at its first `n` points (a jet of
+    /// [`Jet::input_and_values`] taken apart and put together again). Panics on a length
+    /// mismatch.
     pub fn from_parts(
         value: Tensor<2>,
         first: Vec<Stream>,
@@ -291,11 +385,19 @@ impl Jet {
             spec.second_order().len(),
             "one stream per operator"
         );
+        let [rows, _] = value.dims();
+        let derivative_rows = first
+            .iter()
+            .chain(&second)
+            .flatten()
+            .map(|s| s.dims()[0])
+            .find(|&n| n > 1 && n < rows);
         Self {
             value,
             first,
             second,
             spec,
+            derivative_rows,
         }
     }
 
@@ -319,21 +421,41 @@ impl Jet {
         &self.second[k]
     }
 
-    /// `∂_i z` materialised as a `[N, w]` tensor (zeros where the stream is absent).
+    /// `∂_i z` materialised as a `[N, w]` tensor (zeros where the stream is absent; `[n, w]`
+    /// when the first `n` rows carry derivatives).
     pub fn first_dense(&self, i: usize) -> Tensor<2> {
         self.dense(&self.first[i])
     }
 
-    /// The `k`-th second-order stream materialised as a `[N, w]` tensor.
+    /// The `k`-th second-order stream materialised as a `[N, w]` tensor (`[n, w]` as
+    /// [`Jet::first_dense`]).
     pub fn second_dense(&self, k: usize) -> Tensor<2> {
         self.dense(&self.second[k])
     }
 
     fn dense(&self, s: &Stream) -> Tensor<2> {
         match s {
-            Some(t) => t.clone().expand(self.value.dims()),
-            None => self.value.zeros_like(),
+            Some(t) => {
+                let [_, w] = self.value.dims();
+                t.clone().expand([self.stream_rows(), w])
+            }
+            None => head(self.value.zeros_like(), self.derivative_rows),
         }
+    }
+
+    /// The same jet with derivatives at its first `n` rows (all of them when `n` is the
+    /// value's rows); its streams have `n` rows or one.
+    pub(crate) fn with_derivative_rows(self, n: usize) -> Self {
+        let rows = self.value.dims()[0];
+        Self {
+            derivative_rows: (n < rows).then_some(n),
+            ..self
+        }
+    }
+
+    /// How many rows carry derivatives: `n` after [`Jet::input_and_values`], else all.
+    pub(crate) fn stream_rows(&self) -> usize {
+        self.derivative_rows.unwrap_or_else(|| self.value.dims()[0])
     }
 
     /// What this jet carries.
@@ -370,6 +492,7 @@ impl Jet {
             first,
             second,
             spec: self.spec,
+            derivative_rows: self.derivative_rows,
         }
     }
 
@@ -382,13 +505,15 @@ impl Jet {
         out
     }
 
-    /// [`Jet::linear`] with the rows taken `rows` at a time: every stream `[N, in]` is viewed
-    /// as `[N/rows, rows, in]` and multiplied by `W` batch by batch (the bias likewise), so that
-    /// the backward pass's reductions over the points — `∂L/∂W = Σ_i h_iᵀ δ_i` and
-    /// `∂L/∂b = Σ_i δ_i` — become a batched product with inner dimension `rows` and a short sum
-    /// over the batches instead of one product with inner dimension `N`. The same values, in
-    /// another summation order; for GPU backends, whose kernels do not split long reductions.
-    /// Rows beyond the last whole chunk, and jets of fewer than two chunks, go unchunked.
+    /// [`Jet::linear`] with the rows taken about `rows` at a time: every stream `[N, in]` is
+    /// viewed as `[c, N/c, in]`, `c` equal chunks of between `rows/2` and `2 rows` rows, and
+    /// multiplied by `W` batch by batch (the bias likewise), so that the backward pass's
+    /// reductions over the points — `∂L/∂W = Σ_i h_iᵀ δ_i` and `∂L/∂b = Σ_i δ_i` — become a
+    /// batched product with inner dimension `N/c` and a short sum over the batches instead of
+    /// one product with inner dimension `N`. The same values, in another summation order; for
+    /// GPU backends, whose kernels do not split long reductions. Where `N` has no such `c`,
+    /// whole chunks of `rows` and the rows beyond them separately (two products); jets of
+    /// fewer than two chunks go unchunked.
     pub fn linear_by_rows(self, weight: &Tensor<2>, bias: Option<&Tensor<2>>, rows: usize) -> Self {
         let mut out = self.map_linear(|t| matmul_by_rows(t, weight, rows));
         if let Some(b) = bias {
@@ -409,7 +534,8 @@ impl Jet {
 
     /// `z · e` with a column `e: [N, 1]` constant in `x` (a per-point scaling).
     pub fn scale_rows(self, e: &Tensor<2>) -> Self {
-        self.map_linear(|t| t * e.clone())
+        let e_head = head(e.clone(), self.derivative_rows);
+        self.map_streams(|t, value| t * if value { e.clone() } else { e_head.clone() })
     }
 
     /// `z + c` with `c` constant in `x` (value only; `c` broadcasts against `[N, w]`).
@@ -447,8 +573,14 @@ impl Jet {
         let f = derivs(self.value.clone().detach(), order);
         debug_assert_eq!(f.len(), order);
         let delta = self.value.clone() - self.value.clone().detach();
-        let lin = |k: usize| f[k].clone() + delta.clone() * f[k + 1].clone();
-        let value = lin(0);
+        let value = f[0].clone() + delta.clone() * f[1].clone();
+        // The coefficients of the streams, on the rows that carry derivatives.
+        let delta = has_first.then(|| head(delta, self.derivative_rows));
+        let lin = |k: usize| {
+            let delta = delta.clone().expect("a first-derivative stream");
+            head(f[k].clone(), self.derivative_rows)
+                + delta * head(f[k + 1].clone(), self.derivative_rows)
+        };
         let d1 = has_first.then(|| lin(1));
         let d2 = has_second.then(|| lin(2));
         let second = self
@@ -473,6 +605,7 @@ impl Jet {
             first,
             second,
             spec: self.spec,
+            derivative_rows: self.derivative_rows,
         }
     }
 
@@ -528,7 +661,10 @@ impl Jet {
     pub fn powi(self, n: i32) -> Self {
         if n == 0 {
             let ones = self.value.ones_like();
-            return Self::constant(ones, self.spec.clone());
+            return Self {
+                derivative_rows: self.derivative_rows,
+                ..Self::constant(ones, self.spec.clone())
+            };
         }
         self.chain(|z, order| {
             (0..order as i32)
@@ -622,7 +758,14 @@ impl Jet {
         for j in &jets[1..] {
             jets[0].same_spec(j);
         }
-        let rows = jets.iter().map(|j| j.value.dims()[0]).max().unwrap_or(1);
+        let derivative_rows = jets
+            .iter()
+            .map(|j| j.derivative_rows)
+            .reduce(joint_rows)
+            .flatten();
+        let rows = derivative_rows
+            .or_else(|| jets.iter().map(|j| j.value.dims()[0]).max())
+            .unwrap_or(1);
         let value = Tensor::cat(jets.iter().map(|j| j.value.clone()).collect(), 1);
         let cat_streams = |get: &dyn Fn(&Jet) -> &Stream| -> Stream {
             if jets.iter().all(|j| get(j).is_none()) {
@@ -654,6 +797,7 @@ impl Jet {
             first,
             second,
             spec,
+            derivative_rows,
         }
     }
 
@@ -680,6 +824,7 @@ impl std::ops::Add for Jet {
             first: zip_add(self.first, other.first),
             second: zip_add(self.second, other.second),
             spec: self.spec,
+            derivative_rows: joint_rows(self.derivative_rows, other.derivative_rows),
         }
     }
 }
@@ -699,7 +844,13 @@ impl std::ops::Mul for Jet {
     /// `a · b` (element-wise): `∂_s(ab) = a ∂_s b + b ∂_s a + Σ c_ij (∂_i a ∂_j b + ∂_j a ∂_i b)`.
     fn mul(self, other: Jet) -> Jet {
         self.same_spec(&other);
+        let derivative_rows = joint_rows(self.derivative_rows, other.derivative_rows);
         let (a, b) = (&self.value, &other.value);
+        // The values as factors of the streams: their rows that carry derivatives.
+        let (a_head, b_head) = (
+            head(a.clone(), derivative_rows),
+            head(b.clone(), derivative_rows),
+        );
         let second = self
             .spec
             .second_order()
@@ -707,8 +858,8 @@ impl std::ops::Mul for Jet {
             .enumerate()
             .map(|(k, op)| {
                 let s = add_streams(
-                    mul_stream(&other.second[k], a),
-                    mul_stream(&self.second[k], b),
+                    mul_stream(&other.second[k], &a_head),
+                    mul_stream(&self.second[k], &b_head),
                 );
                 add_streams(s, cross_term(op, &self.first, &other.first))
             })
@@ -717,13 +868,14 @@ impl std::ops::Mul for Jet {
             .first
             .iter()
             .zip(&other.first)
-            .map(|(da, db)| add_streams(mul_stream(db, a), mul_stream(da, b)))
+            .map(|(da, db)| add_streams(mul_stream(db, &a_head), mul_stream(da, &b_head)))
             .collect();
         Jet {
             value: a.clone() * b.clone(),
             first,
             second,
             spec: self.spec,
+            derivative_rows,
         }
     }
 }
@@ -733,4 +885,21 @@ fn zip_add(a: Vec<Stream>, b: Vec<Stream>) -> Vec<Stream> {
         .zip(b)
         .map(|(x, y)| add_streams(x, y))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::equal_chunks;
+
+    #[test]
+    fn equal_chunks_near_the_asked_size() {
+        // 4 streams of 4 096 + 400 points in chunks of about 256: 64 chunks of 281.
+        assert_eq!(equal_chunks(4 * 4496, 256), Some(64));
+        assert_eq!(equal_chunks(16384, 256), Some(64));
+        assert_eq!(equal_chunks(1000, 96), Some(10));
+        // A prime, and fewer than two whole chunks.
+        assert_eq!(equal_chunks(997, 96), None);
+        assert_eq!(equal_chunks(300, 256), None);
+        assert_eq!(equal_chunks(300, 0), None);
+    }
 }

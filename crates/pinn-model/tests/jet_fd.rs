@@ -80,9 +80,14 @@ fn check(dim: usize, f: &dyn Fn(Jet) -> Jet) {
     let values = Arc::new(JetSpec::values(dim));
     let xs = points(dim);
     let u = |ys: &[Vec<f64>]| host(f(Jet::input(tensor(ys), values.clone())).into_value());
-    let jet = f(Jet::input(tensor(&xs), spec));
+    let jet = f(Jet::input(tensor(&xs), spec.clone()));
     let u0 = u(&xs);
     assert!(rel_err(&host(jet.value().clone()), &u0) < 1e-14, "value");
+    one_pass(
+        &jet,
+        f(Jet::input_and_values(tensor(&xs), tensor(&ys(dim)), spec)),
+        &u,
+    );
     let richardson = |d: &dyn Fn(f64) -> Vec<f64>| -> Vec<f64> {
         let (coarse, fine) = (d(2.0 * H), d(H));
         fine.iter()
@@ -123,6 +128,41 @@ fn check(dim: usize, f: &dyn Fn(Jet) -> Jet) {
         }
         let e = rel_err(&host(jet.second_dense(k)), &fd);
         assert!(e < TOL, "second-order stream {op:?}: relative error {e:e}");
+    }
+}
+
+/// Points other than [`points`], where only values are asked for.
+fn ys(dim: usize) -> Vec<Vec<f64>> {
+    let mut rng = Seeded::new(8);
+    (0..3)
+        .map(|_| (0..dim).map(|_| rng.uniform(-0.9, 0.9)).collect())
+        .collect()
+}
+
+/// The jet of `Jet::input_and_values(xs, ys)`, `both`, carries derivatives at `xs` alone, and
+/// gives the jet of `Jet::input(xs)` (`jet`) and the values at `ys` (`u`) to round-off.
+fn one_pass(jet: &Jet, both: Jet, u: &dyn Fn(&[Vec<f64>]) -> Vec<f64>) {
+    let n = jet.value().dims()[0];
+    let dim = jet.spec().dim();
+    for i in 0..dim {
+        assert_eq!(
+            both.first_dense(i).dims()[0],
+            n,
+            "∂_{i} at the points of values"
+        );
+    }
+    let (at_x, at_y) = both.split_values();
+    assert!(rel_err(&host(at_y), &u(&ys(dim))) < 1e-14, "values at ys");
+    let mut streams = vec![(jet.value().clone(), at_x.value().clone())];
+    streams.extend((0..dim).map(|i| (jet.first_dense(i), at_x.first_dense(i))));
+    let m = jet.spec().second_order().len();
+    streams.extend((0..m).map(|k| (jet.second_dense(k), at_x.second_dense(k))));
+    for (k, (a, b)) in streams.into_iter().enumerate() {
+        let e = rel_err(&host(b), &host(a));
+        assert!(
+            e < 1e-14,
+            "stream {k} of one pass: relative deviation {e:e}"
+        );
     }
 }
 

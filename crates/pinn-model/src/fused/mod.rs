@@ -44,7 +44,7 @@ use burn::tensor::{Shape, Slice};
 #[cfg(feature = "cube")]
 use burn_cubecl::CubeBackend;
 
-use crate::jet::matmul_by_rows;
+use crate::jet::{equal_chunks, matmul_by_rows};
 use crate::product::matmul;
 use crate::{Dense, Jet, JetSpec};
 
@@ -147,15 +147,11 @@ impl<B: TanhJetKernels> Backward<B, 2> for TanhJetBackward {
     }
 }
 
-/// `Σ_n t_n` of `t: [1, N, w]` as `[1, w]`, `rows` points at a time when they divide `N` into
-/// two or more chunks (a GPU's reductions over all the points are otherwise serial).
+/// `Σ_n t_n` of `t: [1, N, w]` as `[1, w]`, in equal chunks of about `rows` points where `N`
+/// has them ([`equal_chunks`]; a GPU's reductions over all the points are otherwise serial).
 fn column_sums<B: Backend>(t: FloatTensor<B>, rows: usize) -> FloatTensor<B> {
     let [_, n, w] = t.shape().dims::<3>();
-    let chunks = if rows > 0 && n.is_multiple_of(rows) && n / rows >= 2 {
-        n / rows
-    } else {
-        1
-    };
+    let chunks = equal_chunks(n, rows).unwrap_or(1);
     let t = B::float_reshape(t, Shape::new([chunks, n / chunks, w]));
     let partial = B::float_sum_dim(t, 1);
     B::float_reshape(B::float_sum_dim(partial, 0), Shape::new([1, w]))
@@ -233,7 +229,8 @@ pub fn tanh_mlp(jet: Jet, hidden: &[Dense], output: &Dense) -> Jet {
 }
 
 /// A jet's streams stacked into one tensor `[S·N, k]` (value, tracked first derivatives,
-/// second-order streams), with what it takes to run tanh layers on it and to take it apart.
+/// second-order streams; a jet with derivatives at its first `n` points only has them padded
+/// with zeros to `N`), with what it takes to run tanh layers on it and to take it apart.
 struct Stacked {
     spec: Arc<JetSpec>,
     /// The coordinates whose first derivatives are tracked, in stream order.
@@ -241,6 +238,8 @@ struct Stacked {
     /// `C_q` on the stacked first streams, `[max(m, 1), max(p, 1), max(p, 1)]`.
     coef: Tensor<3>,
     points: usize,
+    /// The points that carry derivatives, the first (the others are values alone).
+    derivative_rows: usize,
 }
 
 impl Stacked {
@@ -254,9 +253,22 @@ impl Stacked {
         let [points, _] = jet.value().dims();
         let device = jet.value().device();
 
+        // Derivatives at the first `n` points only: zeros at the others, which stay zero
+        // through the layers (`σ' · 0`, `σ'' · 0 · 0`) and are cut off again by `unstack`.
+        let derivative_rows = jet.stream_rows();
+        let padding = (derivative_rows < points).then(|| {
+            let [_, k] = jet.value().dims();
+            Tensor::zeros([points - derivative_rows, k], &device)
+        });
         let mut streams = vec![jet.value().clone()];
-        streams.extend(tracked.iter().map(|&i| jet.first_dense(i)));
-        streams.extend((0..m).map(|q| jet.second_dense(q)));
+        let derivatives = tracked
+            .iter()
+            .map(|&i| jet.first_dense(i))
+            .chain((0..m).map(|q| jet.second_dense(q)));
+        for s in derivatives {
+            streams.push(s);
+            streams.extend(padding.clone());
+        }
         let h = Tensor::cat(streams, 0);
 
         // C_q on the stacked first streams: c_ij at (position of i, position of j).
@@ -276,6 +288,7 @@ impl Stacked {
             tracked,
             coef,
             points,
+            derivative_rows,
         };
         (h, stacked)
     }
@@ -311,9 +324,11 @@ impl Stacked {
 
     /// The jet whose streams are stacked in `h: [S·N, k]`.
     fn unstack(&self, h: Tensor<2>) -> Jet {
-        let n = self.points;
-        let p = self.tracked.len();
-        let stream = |k: usize| h.clone().narrow(0, k * n, n);
+        let (n, p) = (self.points, self.tracked.len());
+        let stream = |k: usize| {
+            let rows = if k == 0 { n } else { self.derivative_rows };
+            h.clone().narrow(0, k * n, rows)
+        };
         let mut first = vec![None; self.spec.dim()];
         for (k, &i) in self.tracked.iter().enumerate() {
             first[i] = Some(stream(1 + k));
@@ -322,5 +337,6 @@ impl Stacked {
             .map(|q| Some(stream(1 + p + q)))
             .collect();
         Jet::from_parts(stream(0), first, second, self.spec.clone())
+            .with_derivative_rows(self.derivative_rows)
     }
 }

@@ -123,7 +123,7 @@ pub fn check_mlp(backend: Backend, dtype: Dtype, tol: f64) {
     let fused = plain.map_layers(&mut |d| d.with_fused(true)).unwrap();
     let x = Tensor::<2>::random([256, 2], Distribution::Uniform(-1.0, 1.0), &device);
     let u = plain.forward_jet(Jet::input(x.clone(), spec()));
-    let v = fused.forward_jet(Jet::input(x, spec()));
+    let v = fused.forward_jet(Jet::input(x.clone(), spec()));
     let jet = jet_deviation(&u, &v);
     let gu = params::flatten_grads(&plain, &loss(&u).backward());
     let gv = params::flatten_grads(&fused, &loss(&v).backward());
@@ -132,11 +132,33 @@ pub fn check_mlp(backend: Backend, dtype: Dtype, tol: f64) {
     let y = Tensor::<2>::random([64, 2], Distribution::Uniform(-1.0, 1.0), &device);
     let value = max_rel(
         &values(Field::forward(&plain, y.clone())),
-        &values(Field::forward(&fused, y)),
+        &values(Field::forward(&fused, y.clone())),
     );
     println!("{backend} {dtype}, MLP: jet {jet:e}, ∇θ {grads:e}, value alone {value:e}");
     assert!(
         jet < tol && grads < tol && value < tol,
         "{backend} {dtype}: jet {jet:e}, ∇θ {grads:e}, value alone {value:e}"
+    );
+
+    // The jet at `x` and the values at `y` in one pass of the fused layers (which pad the
+    // streams at `y` with zeros) against two passes of the plain MLP.
+    let both = |u: Jet, y: Tensor<2>| loss(&u) + y.square().sum();
+    let u = plain.forward_jet(Jet::input(x.clone(), spec()));
+    let (w, wy) = fused
+        .forward_jet(Jet::input_and_values(x, y.clone(), spec()))
+        .split_values();
+    let uy = Field::forward(&plain, y);
+    let one_pass = [
+        jet_deviation(&u, &w),
+        max_rel(&values(uy.clone()), &values(wy.clone())),
+        max_rel(
+            &params::flatten_grads(&plain, &both(u, uy).backward()),
+            &params::flatten_grads(&fused, &both(w, wy).backward()),
+        ),
+    ];
+    println!("{backend} {dtype}, MLP, one pass: jet, values, ∇θ {one_pass:?}");
+    assert!(
+        one_pass.iter().all(|&e| e < tol),
+        "{backend} {dtype}: one pass: jet, values, ∇θ {one_pass:?}"
     );
 }
