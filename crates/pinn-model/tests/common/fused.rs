@@ -118,9 +118,19 @@ pub fn check_layers(backend: Backend, dtype: Dtype, tol: f64) {
 /// An MLP whose layers ask for the kernel ([`Dense::with_fused`]) gives the jet and gradients
 /// of the plain MLP.
 pub fn check_mlp(backend: Backend, dtype: Dtype, tol: f64) {
+    // Unchunked (the output layer on the stacked streams), and in chunks of about 64 points
+    // (the output layer on each stream).
+    for rows in [None, Some(64)] {
+        check_mlp_chunked(backend, dtype, tol, rows);
+    }
+}
+
+fn check_mlp_chunked(backend: Backend, dtype: Dtype, tol: f64, rows: Option<usize>) {
     let device = autodiff_device(backend, dtype).unwrap();
     let plain = Mlp::new(2, 32, 3, 1, Activation::Tanh, &mut Seeded::new(7), &device);
-    let fused = plain.map_layers(&mut |d| d.with_fused(true)).unwrap();
+    let fused = plain
+        .map_layers(&mut |d| d.with_fused(true).with_row_chunk(rows))
+        .unwrap();
     let x = Tensor::<2>::random([256, 2], Distribution::Uniform(-1.0, 1.0), &device);
     let u = plain.forward_jet(Jet::input(x.clone(), spec()));
     let v = fused.forward_jet(Jet::input(x.clone(), spec()));
@@ -134,7 +144,7 @@ pub fn check_mlp(backend: Backend, dtype: Dtype, tol: f64) {
         &values(Field::forward(&plain, y.clone())),
         &values(Field::forward(&fused, y.clone())),
     );
-    println!("{backend} {dtype}, MLP: jet {jet:e}, ∇θ {grads:e}, value alone {value:e}");
+    println!("{backend} {dtype}, MLP, rows {rows:?}: jet {jet:e}, ∇θ {grads:e}, value alone {value:e}");
     assert!(
         jet < tol && grads < tol && value < tol,
         "{backend} {dtype}: jet {jet:e}, ∇θ {grads:e}, value alone {value:e}"
@@ -156,7 +166,7 @@ pub fn check_mlp(backend: Backend, dtype: Dtype, tol: f64) {
             &params::flatten_grads(&fused, &both(w, wy).backward()),
         ),
     ];
-    println!("{backend} {dtype}, MLP, one pass: jet, values, ∇θ {one_pass:?}");
+    println!("{backend} {dtype}, MLP, rows {rows:?}, one pass: jet, values, ∇θ {one_pass:?}");
     assert!(
         one_pass.iter().all(|&e| e < tol),
         "{backend} {dtype}: one pass: jet, values, ∇θ {one_pass:?}"
