@@ -94,6 +94,15 @@ enum ValueTerm {
     Periodic { lo: Tensor<2>, hi: Tensor<2> },
 }
 
+/// Column `j` of `t`, `[N, 1]` (`t` itself when it has one column: no slice, whose backward
+/// pass on a GPU is two kernels).
+fn column_of(t: Tensor<2>, j: usize) -> Tensor<2> {
+    match t.dims()[1] {
+        1 if j == 0 => t,
+        _ => t.narrow(1, j, 1),
+    }
+}
+
 /// Rows `start..start + len` of `t` (all of it when `None`).
 fn cut(t: &Tensor<2>, rows: Option<(usize, usize)>) -> Tensor<2> {
     match rows {
@@ -114,7 +123,7 @@ impl ValueTerm {
     /// The unweighted residual on rows `rows` from component `field` of `u` at each of
     /// [`Self::points`], in their order.
     fn residual(&self, u: Vec<Tensor<2>>, field: usize, rows: Option<(usize, usize)>) -> Tensor<2> {
-        let mut component = u.into_iter().map(|u| u.narrow(1, field, 1));
+        let mut component = u.into_iter().map(|u| column_of(u, field));
         let mut next = || component.next().expect("u at each of the term's points");
         match self {
             Self::Value { target, .. } => next() - cut(target, rows),
@@ -579,7 +588,7 @@ impl PinnLoss {
             let x = self.interior.clone().narrow(0, s, len);
             let r = self.operator_residual(model, x, self.source.clone().narrow(0, s, len));
             let scale = self.residual_scale * self.equations[e].weight;
-            return (e, r.narrow(1, e, 1).mul_scalar(scale.sqrt()));
+            return (e, column_of(r, e).mul_scalar(scale.sqrt()));
         }
         let mut offset = k * n;
         for (b, t) in self.terms.iter().enumerate() {
@@ -609,7 +618,7 @@ impl PinnLoss {
             .enumerate()
             .map(|(e, eq)| {
                 let scale = self.residual_scale * eq.weight;
-                let sum = r.clone().narrow(1, e, 1).square().sum();
+                let sum = column_of(r.clone(), e).square().sum();
                 (eq.name.clone(), sum.mul_scalar(scale))
             })
             .collect();

@@ -144,7 +144,9 @@ fn check_mlp_chunked(backend: Backend, dtype: Dtype, tol: f64, rows: Option<usiz
         &values(Field::forward(&plain, y.clone())),
         &values(Field::forward(&fused, y.clone())),
     );
-    println!("{backend} {dtype}, MLP, rows {rows:?}: jet {jet:e}, ∇θ {grads:e}, value alone {value:e}");
+    println!(
+        "{backend} {dtype}, MLP, rows {rows:?}: jet {jet:e}, ∇θ {grads:e}, value alone {value:e}"
+    );
     assert!(
         jet < tol && grads < tol && value < tol,
         "{backend} {dtype}: jet {jet:e}, ∇θ {grads:e}, value alone {value:e}"
