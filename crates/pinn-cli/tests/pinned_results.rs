@@ -93,15 +93,16 @@ fn adam_then_dense_gauss_newton_is_unchanged() {
     // `Σ_s h_s ⊗ z̄_s` instead of by batched products (the same terms summed in another
     // order): loss and error moved by 1.5e-13 and 3.5e-11 relative (before:
     // 6.395088014534113e-5, 8.428993036941598e-5). Re-pinned with the boundary term in the
-    // interior's pass (see above; the Adam steps and the step's loss, not `J̃`'s rows): 2.0e-12
-    // and 6.8e-11 (before: 6.395088014535057e-5, 8.428993037238965e-5).
+    // interior's pass (see above; the Adam steps and the step's loss, not `J̃`'s rows) and each
+    // term's scale applied before its sum, `Σ (λ/N) r²`: 3.8e-12 and 9.1e-11 (before:
+    // 6.395088014535057e-5, 8.428993037238965e-5).
     let text = shipped("configs/poisson1d_gauss_newton.toml");
     check(
         "poisson1d_gn",
         &text,
         30,
-        6.395088014522342e-5,
-        8.428993036666859e-5,
+        6.395088014510798e-5,
+        8.428993036474249e-5,
         "max_steps",
     );
 }
@@ -111,13 +112,15 @@ fn hard_constrained_gauss_newton_is_unchanged() {
     // configs/accuracy/heat1d.toml: 4 Gauss–Newton steps under the hard-constraint ansatz.
     // Re-pinned with `J̃`'s rows as `Σ_s h_s ⊗ z̄_s` (see above): loss and error moved by
     // 4.4e-12 and 1.1e-11 relative (before: 1.3693680474983887e-5, 0.0007925590817986796).
+    // Re-pinned with the scale applied before the sum (see above; the step's loss): 2.5e-12 and
+    // 7.3e-12 (before: 1.369368047504475e-5, 0.0007925590818070576).
     let text = shipped("configs/accuracy/heat1d.toml");
     check(
         "heat1d_gn",
         &text,
         4,
-        1.369368047504475e-5,
-        0.0007925590818070576,
+        1.3693680475010924e-5,
+        0.0007925590818012715,
         "max_steps",
     );
 }

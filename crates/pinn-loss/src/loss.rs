@@ -94,6 +94,12 @@ enum ValueTerm {
     Periodic { lo: Tensor<2>, hi: Tensor<2> },
 }
 
+/// `c Σ_i r_i²`, the scale applied before the sum, in the kernel that squares (on a GPU, where
+/// an operation on the sum would be a kernel of its own, in both passes).
+fn weighted_squares(r: Tensor<2>, c: f64) -> Tensor<1> {
+    r.square().mul_scalar(c).sum()
+}
+
 /// Column `j` of `t`, `[N, 1]` (`t` itself when it has one column: no slice, whose backward
 /// pass on a GPU is two kernels).
 fn column_of(t: Tensor<2>, j: usize) -> Tensor<2> {
@@ -618,8 +624,10 @@ impl PinnLoss {
             .enumerate()
             .map(|(e, eq)| {
                 let scale = self.residual_scale * eq.weight;
-                let sum = column_of(r.clone(), e).square().sum();
-                (eq.name.clone(), sum.mul_scalar(scale))
+                (
+                    eq.name.clone(),
+                    weighted_squares(column_of(r.clone(), e), scale),
+                )
             })
             .collect();
         for t in &self.terms {
@@ -636,11 +644,8 @@ impl PinnLoss {
                     }
                     TermData::Robin(_) => t.data.residual(model, t.field, rows),
                 };
-                // The whole term as `λ mean r²`, a shard's block as `(λ/N_b) Σ r²`.
-                match rows {
-                    None => r.square().mean().mul_scalar(t.weight),
-                    Some(_) => r.square().sum().mul_scalar(t.scale()),
-                }
+                // `(λ/N_b) Σ r²` over the rows held: `λ mean r²` for the whole term.
+                weighted_squares(r, t.scale())
             };
             terms.push((t.name.clone(), value));
         }
