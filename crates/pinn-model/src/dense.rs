@@ -140,9 +140,9 @@ impl Dense {
         self
     }
 
-    /// The same layer multiplying about `rows` points at a time ([`Jet::linear_by_rows`]; `None`:
-    /// all at once). The same values in another summation order: for GPU backends, whose
-    /// kernels reduce over all the points serially in the backward pass.
+    /// The same layer multiplying about `rows` points at a time ([`Jet::linear_by_rows`];
+    /// `None`: all at once). The same values in another summation order: for GPU backends,
+    /// whose kernels reduce over all the points serially in the backward pass.
     pub fn with_row_chunk(mut self, rows: Option<usize>) -> Self {
         self.row_chunk = rows;
         self
