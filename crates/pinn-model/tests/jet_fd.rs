@@ -152,7 +152,11 @@ fn one_pass(jet: &Jet, both: Jet, u: &dyn Fn(&[Vec<f64>]) -> Vec<f64>) {
         );
     }
     let (_, none) = jet.clone().split_values();
-    assert_eq!(none.dims()[0], 0, "a jet with derivatives everywhere has no values alone");
+    assert_eq!(
+        none.dims()[0],
+        0,
+        "a jet with derivatives everywhere has no values alone"
+    );
     let (at_x, at_y) = both.split_values();
     assert!(rel_err(&host(at_y), &u(&ys(dim))) < 1e-14, "values at ys");
     let mut streams = vec![(jet.value().clone(), at_x.value().clone())];
