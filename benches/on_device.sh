@@ -2,9 +2,8 @@
 # The GPU machine's side of benches/speed_on_gpu.sh, for a machine with no Rust and no network:
 # installs the Vulkan loader from the Debian packages in .gl/ when the system has none, unpacks
 # the xz-compressed release binaries of .bin/ (pinn-fused.xz: `--features
-# wgpu,cuda,fusion,persistence`;
-# pinn-plain.xz, optional: `--features wgpu,cuda`), and runs the measurements into $OUT within
-# SECONDS, skipping what no longer fits.
+# wgpu,cuda,fusion,persistence`; pinn-plain.xz, optional: `--features wgpu,cuda`), and runs the
+# measurements into $OUT within SECONDS, skipping what no longer fits.
 #
 #   benches/on_device.sh SECONDS [PART ...]      # e.g. as the device's command: 540 info peers cuda
 #

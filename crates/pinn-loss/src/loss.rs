@@ -485,13 +485,18 @@ impl PinnLoss {
     /// The interior residual `r = N[u] − f` at the collocation points, `[N, k]` (one column
     /// per equation).
     pub fn interior_residual<M: Field>(&self, model: &M) -> Tensor<2> {
-        self.operator_residual(model, self.interior.clone(), self.source.clone())
+        let u = self.jet_at(model, &self.interior);
+        self.operator_residual(&self.interior, &u, self.source.clone())
     }
 
-    /// `r = N[u](x) − f` at the points `x` with sources `f`.
-    fn operator_residual<M: Field>(&self, model: &M, x: Tensor<2>, f: Tensor<2>) -> Tensor<2> {
-        let u = model.forward_jet(Jet::input(x.clone(), self.spec.clone()));
-        self.problem.residual.operator(&x, &u) - f
+    /// The jet of `u` at the points `x`, with the derivatives the residual asks for.
+    fn jet_at<M: Field>(&self, model: &M, x: &Tensor<2>) -> Jet {
+        model.forward_jet(Jet::input(x.clone(), self.spec.clone()))
+    }
+
+    /// `r = N[u](x) − f` from the jet `u` at the points `x` and the sources `f`.
+    fn operator_residual(&self, x: &Tensor<2>, u: &Jet, f: Tensor<2>) -> Tensor<2> {
+        self.problem.residual.operator(x, u) - f
     }
 
     /// Refuse a model whose outputs are not the problem's fields and a residual that does
@@ -504,7 +509,7 @@ impl PinnLoss {
         }
         let name = &self.problem.name;
         let x = self.interior.clone().narrow(0, 0, 1);
-        let u = model.forward_jet(Jet::input(x.clone(), self.spec.clone()));
+        let u = self.jet_at(model, &x);
         let fields = self.problem.residual.fields();
         let unknowns = self.problem.residual.unknowns().len();
         let outputs = u.value().dims()[1];
@@ -592,7 +597,8 @@ impl PinnLoss {
             let (e, s) = (start / n, start % n);
             let len = len.min(n - s);
             let x = self.interior.clone().narrow(0, s, len);
-            let r = self.operator_residual(model, x, self.source.clone().narrow(0, s, len));
+            let u = self.jet_at(model, &x);
+            let r = self.operator_residual(&x, &u, self.source.clone().narrow(0, s, len));
             let scale = self.residual_scale * self.equations[e].weight;
             return (e, column_of(r, e).mul_scalar(scale.sqrt()));
         }
@@ -617,7 +623,6 @@ impl PinnLoss {
     /// its own.
     pub fn terms<M: Field>(&self, model: &M) -> LossTerms {
         let (r, values) = self.shared_pass(model);
-        let mut values = values.into_iter();
         let mut terms: Vec<(String, Tensor<1>)> = self
             .equations
             .iter()
@@ -630,19 +635,14 @@ impl PinnLoss {
                 )
             })
             .collect();
-        for t in &self.terms {
+        for (t, u) in self.terms.iter().zip(values) {
             let value = if t.rows.is_empty() {
                 Tensor::zeros([1], &self.interior.device())
             } else {
                 let rows = t.block();
-                let r = match &t.data {
-                    TermData::Values(term) => {
-                        let u = values
-                            .next()
-                            .expect("the shared pass has every term's values");
-                        term.residual(u, t.field, rows)
-                    }
-                    TermData::Robin(_) => t.data.residual(model, t.field, rows),
+                let r = match (&t.data, u) {
+                    (TermData::Values(term), Some(u)) => term.residual(u, t.field, rows),
+                    _ => t.data.residual(model, t.field, rows),
                 };
                 // `(λ/N_b) Σ r²` over the rows held: `λ mean r²` for the whole term.
                 weighted_squares(r, t.scale())
@@ -652,28 +652,28 @@ impl PinnLoss {
         LossTerms { terms }
     }
 
-    /// The interior residual `r = N[u] − f` (`[N, k]`) and, for each term of values alone with
-    /// rows in this loss, in term order, `u` at each of its points: one pass of the model over
-    /// all these points ([`Jet::input_and_values`]), derivatives at the interior's alone. On a
-    /// GPU, one product and one activation kernel per layer for all the loss terms instead of
-    /// one for each.
-    fn shared_pass<M: Field>(&self, model: &M) -> (Tensor<2>, Vec<Vec<Tensor<2>>>) {
-        let points: Vec<Vec<Tensor<2>>> = self
+    /// The interior residual `r = N[u] − f` (`[N, k]`) and, for each term, `u` at each of its
+    /// points if it is a term of values alone with rows in this loss (`None` otherwise): one
+    /// pass of the model over all these points ([`Jet::input_and_values`]), derivatives at the
+    /// interior's alone. On a GPU, one product and one activation kernel per layer for all the
+    /// loss terms instead of one for each.
+    fn shared_pass<M: Field>(&self, model: &M) -> (Tensor<2>, Vec<Option<Vec<Tensor<2>>>>) {
+        let points: Vec<Option<Vec<Tensor<2>>>> = self
             .terms
             .iter()
-            .filter_map(|t| match &t.data {
+            .map(|t| match &t.data {
                 TermData::Values(term) if !t.rows.is_empty() => Some(term.points(t.block())),
                 _ => None,
             })
             .collect();
-        let y: Vec<Tensor<2>> = points.iter().flatten().cloned().collect();
+        let y: Vec<Tensor<2>> = points.iter().flatten().flatten().cloned().collect();
         if y.is_empty() {
-            return (self.interior_residual(model), Vec::new());
+            return (self.interior_residual(model), vec![None; self.terms.len()]);
         }
-        let x = self.interior.clone();
+        let x = &self.interior;
         let jet = Jet::input_and_values(x.clone(), Tensor::cat(y, 0), self.spec.clone());
         let (u, values) = model.forward_jet(jet).split_values();
-        let r = self.problem.residual.operator(&x, &u) - self.source.clone();
+        let r = self.operator_residual(x, &u, self.source.clone());
         let mut offset = 0;
         let mut next = |p: &Tensor<2>| {
             let n = p.dims()[0];
@@ -682,7 +682,7 @@ impl PinnLoss {
         };
         let values = points
             .iter()
-            .map(|term| term.iter().map(&mut next).collect())
+            .map(|term| term.as_ref().map(|ps| ps.iter().map(&mut next).collect()))
             .collect();
         (r, values)
     }
