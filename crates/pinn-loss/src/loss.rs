@@ -674,11 +674,17 @@ impl PinnLoss {
         let jet = Jet::input_and_values(x.clone(), Tensor::cat(y, 0), self.spec.clone());
         let (u, values) = model.forward_jet(jet).split_values();
         let r = self.operator_residual(x, &u, self.source.clone());
-        let mut offset = 0;
+        // Each term's rows of the values; all of them, unsliced, for the only term (a slice's
+        // backward pass is a fill and a slice write on a GPU).
+        let (mut offset, rows) = (0, values.dims()[0]);
         let mut next = |p: &Tensor<2>| {
             let n = p.dims()[0];
             offset += n;
-            values.clone().narrow(0, offset - n, n)
+            if n == rows {
+                values.clone()
+            } else {
+                values.clone().narrow(0, offset - n, n)
+            }
         };
         let values = points
             .iter()
