@@ -75,6 +75,17 @@ limited() {
   return $rc
 }
 
+# `sampled TAG SECONDS ARGS…`: `PINN bench speed --one ARGS`, its threads sampled from /proc
+# while it runs (benches/proc_sample.py: user and system time per thread, context switches,
+# page faults, TLB shootdowns), for a machine without perf.
+sampled() {
+  local tag=$1 limit=$2
+  shift 2
+  echo "== $tag: bench speed --one $* (threads sampled)"
+  limited "$tag" "$limit" python3 "$repo/benches/proc_sample.py" 2 "$pinn" bench speed --one "$@" |
+    tagged "$tag"
+}
+
 # `speed TAG SECONDS BIN ARGS…`: `BIN bench speed ARGS` with its rows tagged.
 speed() {
   local tag=$1 limit=$2 bin=$3
@@ -225,6 +236,17 @@ for part in $parts; do
     # The forward pass alone records no autodiff graph: does it scale where the step does not?
     speed flex_profile 150 "$pinn" --backends flex --points 4096 --threads 1,4,8,16 --steps 10 \
       --profile
+    # Where the CPU time goes at 1, 8 and 16 threads: system time, page faults and TLB
+    # shootdowns (the allocator returning pages: mimalloc after 10 ms idle; the last runs with
+    # that off), or user time that does not shorten the step (spinning, hyperthreads).
+    for t in 1 8 16; do
+      steps=$((t == 1 ? 150 : 600))
+      sampled "flex_sampled_$t" 40 --backends flex --points 4096 --threads $t --steps $steps
+      sampled "flex_fused_sampled_$t" 40 --backends flex --points 4096 --threads $t \
+        --steps $steps --fused
+    done
+    MIMALLOC_PURGE_DELAY=-1 sampled flex_sampled_16_nopurge 40 --backends flex --points 4096 \
+      --threads 16 --steps 600
     ;;
   gn)
     # The target: the multiscale problem to rel. L² ≤ 1e-4 within 30 s. Its config with the
