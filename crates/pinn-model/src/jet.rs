@@ -548,9 +548,8 @@ impl Jet {
     /// broadcast of `W` per `c`, so that `W̄` is summed over the batches once for all of them
     /// rather than once per stream (on wgpu with burn's fusion, 145 → 130 kernels in an Adam
     /// step of `pinn bench speed` at 4 096 points, the gradients' sums fused into the
-    /// products). Where `N` has no such `c`,
-    /// whole chunks of `rows` and the rows beyond them separately (two products); jets of
-    /// fewer than two chunks go unchunked.
+    /// products). Where `N` has no such `c`, whole chunks of `rows` and the rows beyond them
+    /// separately (two products); jets of fewer than two chunks go unchunked.
     pub fn linear_by_rows(self, weight: &Tensor<2>, bias: Option<&Tensor<2>>, rows: usize) -> Self {
         let mut w = BatchedWeight::new(weight);
         let mut out = self.map_streams(|t, _| w.right_product(t, rows));
