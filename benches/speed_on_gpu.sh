@@ -9,7 +9,7 @@
 # PINN is a release build with `--features wgpu,cuda,fusion[,persistence]`, PLAIN_PINN
 # (optional, `-` for none) one with `--features wgpu,cuda`: burn's fusion measured on and off.
 # PARTs run in the order given; the default is the order of priority for a short lease:
-#   info peers cuda wgpu cpu gn cuda_plain wgpu_plain kernels check acc
+#   info peers cuda wgpu cpu gn host cuda_plain wgpu_plain kernels check acc
 # Every measurement is one JSON line in OUT_DIR/all.jsonl, tagged with what ran it; the output
 # of every command goes to OUT_DIR/log.txt. Each command has its own time limit, so that one
 # that hangs costs only its own line; with BUDGET_S, the limits are cut so that the whole
@@ -21,7 +21,7 @@ pinn=$(realpath "$2")
 plain=${3:--}
 [ "$plain" != - ] && plain=$(realpath "$plain")
 shift $(($# < 3 ? $# : 3))
-parts=${*:-info peers cuda wgpu cpu gn cuda_plain wgpu_plain kernels check acc}
+parts=${*:-info peers cuda wgpu cpu gn host cuda_plain wgpu_plain kernels check acc}
 repo=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
 budget=${BUDGET_S:-0}
@@ -82,7 +82,8 @@ sampled() {
   local tag=$1 limit=$2
   shift 2
   echo "== $tag: bench speed --one $* (threads sampled)"
-  limited "$tag" "$limit" python3 "$repo/benches/proc_sample.py" 2 "$pinn" bench speed --one "$@" |
+  limited "$tag" "$limit" python3 "$repo/benches/proc_sample.py" "${PROC_SAMPLE_WARM_S:-2}" \
+    "$pinn" bench speed --one "$@" |
     tagged "$tag"
 }
 
@@ -281,6 +282,18 @@ for part in $parts; do
     # burn's fusion off.
     [ "$plain" != - ] && gpu_steps "$part" "${part%_plain}" "$plain" 150
     ;;
+  host)
+    # Whether a small GPU step is bound by the host: the CPU time per step of the main thread
+    # (burn's autodiff and fusion) and of CubeCL's device thread (kernel launches), against the
+    # step's wall time, at 4 096 points (the steps' count keeps the window after 5 s of start-up,
+    # compiling and tuning, a few seconds long).
+    for backend in cuda wgpu; do
+      for fused in "" --fused; do
+        PROC_SAMPLE_WARM_S=5 sampled "host_${backend}${fused:+_kernel}" 60 --backends $backend \
+          --points 4096 --steps 1500 $fused
+      done
+    done
+    ;;
   kernels)
     for backend in cuda wgpu; do
       kernels "kernels_${backend}_fused" $backend "$pinn"
@@ -311,7 +324,7 @@ for part in $parts; do
       --dtype f32 --steps 200
     ;;
   *)
-    echo "unknown part $part; the parts: info peers cuda wgpu cpu gn cuda_plain wgpu_plain kernels check acc"
+    echo "unknown part $part; the parts: info peers cuda wgpu cpu gn host cuda_plain wgpu_plain kernels check acc"
     ;;
   esac
 done
