@@ -54,6 +54,25 @@ impl ModuleMapper for Unflatten<'_> {
     }
 }
 
+struct FreshLeaves;
+
+impl ModuleMapper for FreshLeaves {
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        param.map(|t| {
+            let tracked = t.is_require_grad();
+            let fresh = t.detach();
+            if tracked { fresh.require_grad() } else { fresh }
+        })
+    }
+}
+
+/// The model with its parameters as fresh autodiff leaves (ids kept): the same values, shared
+/// rather than copied, in a graph of its own — what [`unflatten`] with [`flatten`]'s `θ` gives
+/// without the round trip through the host.
+pub fn fresh_leaves<M: Module>(model: M) -> M {
+    model.map(&mut FreshLeaves)
+}
+
 /// `θ` as a flat vector.
 pub fn flatten<M: Module>(model: &M) -> Vec<f64> {
     let mut out = Vec::with_capacity(model.num_params());

@@ -5,10 +5,13 @@
 //! backward passes run on separate threads ([`crate::parallel`]); their gradients add up to
 //! the full gradient.
 
+use std::collections::HashMap;
+
 use burn::Tensor;
-use burn::module::{Module, ModuleVisitor, Param};
+use burn::module::{Module, ModuleVisitor, Param, ParamId};
 use burn::optim::GradientsParams;
 use pinn_model::{Field, params};
+use rayon::prelude::*;
 
 use crate::ResidualRows;
 use crate::parallel::for_each_job;
@@ -157,33 +160,62 @@ fn merge_terms(parts: Vec<Terms>) -> Terms {
     total
 }
 
-struct SumGrads<'a> {
+/// Takes every part's gradient of each parameter, flattened to a vector.
+struct TakeGrads<'a> {
     parts: &'a mut [GradientsParams],
-    out: GradientsParams,
+    taken: Vec<(ParamId, Vec<Tensor<1>>)>,
 }
 
-impl ModuleVisitor for SumGrads<'_> {
+impl ModuleVisitor for TakeGrads<'_> {
     fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-        let sum = self
+        let grads = self
             .parts
             .iter_mut()
             .filter_map(|g| g.remove::<D>(param.id))
-            .reduce(|a, b| a + b);
-        if let Some(g) = sum {
-            self.out.register(param.id, g);
+            .map(|g| {
+                let n = g.shape().num_elements();
+                g.reshape([n])
+            })
+            .collect();
+        self.taken.push((param.id, grads));
+    }
+}
+
+/// Registers each parameter's summed gradient in its own shape.
+struct PutGrads {
+    sums: HashMap<ParamId, Tensor<1>>,
+    out: GradientsParams,
+}
+
+impl ModuleVisitor for PutGrads {
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        if let Some(sum) = self.sums.remove(&param.id) {
+            self.out
+                .register::<D>(param.id, sum.reshape(param.val().shape()));
         }
     }
 }
 
-/// `Σ_k ∇L_k` parameter by parameter.
+/// `Σ_k ∇L_k` parameter by parameter, the parameters on the pool's threads side by side (each
+/// sum in the parts' order, whatever the threads).
 fn sum_grads<M: Module>(model: &M, mut parts: Vec<GradientsParams>) -> GradientsParams {
     if parts.len() == 1 {
         return parts.pop().expect("one part");
     }
-    let mut visitor = SumGrads {
+    let mut take = TakeGrads {
         parts: &mut parts,
+        taken: Vec::new(),
+    };
+    model.visit(&mut take);
+    let sums = take
+        .taken
+        .into_par_iter()
+        .filter_map(|(id, grads)| Some((id, grads.into_iter().reduce(|a, b| a + b)?)))
+        .collect();
+    let mut put = PutGrads {
+        sums,
         out: GradientsParams::new(),
     };
-    model.visit(&mut visitor);
-    visitor.out
+    model.visit(&mut put);
+    put.out
 }

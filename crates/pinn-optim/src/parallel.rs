@@ -4,11 +4,12 @@
 //! Jacobian rows are computed in independent pieces (shards of the collocation points, chunks
 //! of rows) on the threads of rayon's pool, which live as long as the process: their
 //! allocator heaps stay warm from one step to the next, where threads spawned per step started
-//! every step with fresh memory to map. Every worker uses its own copy of the parameters:
-//! fresh autodiff leaves with the same parameter ids ([`params::unflatten`]). Graphs that
-//! shared leaves made burn 0.22's autodiff merge them across threads, which deadlocked with
-//! three or more threads (seen on a 16-core machine; `tests/training.rs` and the evaluator
-//! tests run 2, 3, 5 and 8 threads).
+//! every step with fresh memory to map. Every worker uses its own copy of the parameters,
+//! made on its own thread: fresh autodiff leaves with the same parameter ids and the same
+//! values ([`params::fresh_leaves`]; the values are shared, not copied). Graphs that shared
+//! leaves made burn 0.22's autodiff merge them across threads, which deadlocked with three or
+//! more threads (seen on a 16-core machine; `tests/training.rs` and the evaluator tests run 2,
+//! 3, 5 and 8 threads).
 
 use pinn_model::{Field, params};
 use rayon::prelude::*;
@@ -31,16 +32,12 @@ where
     if threads == 1 {
         return jobs.iter().map(|job| work(model, job)).collect();
     }
-    let theta = params::flatten(model);
-    let copies: Vec<M> = (1..threads)
-        .map(|_| params::unflatten(model.clone(), &theta))
-        .collect();
-    let workers: Vec<&M> = std::iter::once(model).chain(copies.iter()).collect();
-    let mut parts: Vec<(usize, T)> = workers
+    let mut parts: Vec<(usize, T)> = (0..threads)
         .into_par_iter()
-        .enumerate()
         .with_max_len(1)
-        .flat_map_iter(|(worker, m)| {
+        .flat_map_iter(|worker| {
+            let copy = (worker > 0).then(|| params::fresh_leaves(model.clone()));
+            let m = copy.as_ref().unwrap_or(model);
             (worker..jobs.len())
                 .step_by(threads)
                 .map(|k| (k, work(m, &jobs[k])))
