@@ -58,17 +58,16 @@ struct FreshLeaves;
 
 impl ModuleMapper for FreshLeaves {
     fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
-        param.map(|t| {
-            let tracked = t.is_require_grad();
-            let fresh = t.detach();
-            if tracked { fresh.require_grad() } else { fresh }
-        })
+        // burn's autodiff `detach` keeps `require_grad`.
+        param.map(Tensor::detach)
     }
 }
 
 /// The model with its parameters as fresh autodiff leaves (ids kept): the same values, shared
 /// rather than copied, in a graph of its own — what [`unflatten`] with [`flatten`]'s `θ` gives
-/// without the round trip through the host.
+/// without the round trip through the host. Not `Module::fork`: on the same device it records a
+/// `to_device` op on each original leaf first, joining the original's graph — what the parallel
+/// evaluator's copies, made on other threads while the original is in use, must not do.
 pub fn fresh_leaves<M: Module>(model: M) -> M {
     model.map(&mut FreshLeaves)
 }
