@@ -284,7 +284,8 @@ for part in $parts; do
     ;;
   host)
     # Whether a small GPU step is bound by the host: the CPU time per step of the main thread
-    # (burn's autodiff and fusion) and of CubeCL's device thread (kernel launches), against the
+    # (burn's autodiff), of burn's fusion server (`DSU-…`: fusing and launching kernels) and of
+    # CubeCL's device thread (`DSD-…`: encoding them), against the
     # step's wall time, at 4 096 points (the steps' count keeps the window after 5 s of start-up,
     # compiling and tuning, a few seconds long).
     for backend in cuda wgpu; do
