@@ -8,7 +8,8 @@
 nodes recorded (burn-autodiff's `GraphMutexClient::register`), ops registered with burn's
 fusion (`MultiStream::register`, every instance), kernels launched (`Client::launch`) and
 device memory reserved (`Client::do_empty`) — over CMD `--steps 10` and `--steps 30`,
-differenced, so that start-up and warm-up cancel. E.g.
+differenced, so that start-up and warm-up cancel (`null`: a build without that function, e.g.
+no fusion). E.g.
 `benches/host_profile.py counts target/release/pinn bench speed --one --backends wgpu --points 4096 --fused`.
 
 `work`: after WARM_S seconds, `perf record` samples the running CMD's threads for 10 s while
@@ -75,10 +76,9 @@ def add_probes(binary):
                 event = f"{name}{len(events[name])}"
                 trace(f"p:{GROUP}/{event} {binary}:0x{int(parts[0], 16) - base:x}")
                 events[name].append(event)
-    missing = [n for n in PROBES if not events[n]]
-    if missing:
+    if not events["launches"]:
         remove_probes()
-        sys.exit(f"{binary}: no symbol for {', '.join(missing)} (stripped?)")
+        sys.exit(f"{binary}: no symbol for CubeCL's launches (stripped, or a CPU-only build?)")
     return events
 
 
@@ -106,7 +106,11 @@ def perf_counts(args):
 
 
 def totals(events, counts):
-    return {name: sum(counts.get(e, 0.0) for e in evs) for name, evs in events.items()}
+    """Each count summed over its symbols; `None` where the binary has none (no fusion)."""
+    return {
+        name: sum(counts.get(e, 0.0) for e in events[name]) if events[name] else None
+        for name in PROBES
+    }
 
 
 def counts_mode(cmd):
@@ -115,7 +119,9 @@ def counts_mode(cmd):
         runs = {s: totals(events, perf_counts([*cmd, "--steps", str(s)])) for s in (10, 30)}
     finally:
         remove_probes()
-    per_step = {k: (runs[30][k] - runs[10][k]) / 20 for k in PROBES}
+    per_step = {
+        k: None if runs[10][k] is None else (runs[30][k] - runs[10][k]) / 20 for k in PROBES
+    }
     print(json.dumps({"kind": "host_counts", "cmd": " ".join(cmd), "per_step": per_step}))
 
 

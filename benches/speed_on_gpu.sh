@@ -75,15 +75,16 @@ limited() {
   return $rc
 }
 
-# `sampled TAG SECONDS ARGS…`: `PINN bench speed --one ARGS`, its threads sampled from /proc
-# while it runs (benches/proc_sample.py: user and system time per thread, context switches,
-# page faults, TLB shootdowns), for a machine without perf.
+# `sampled TAG SECONDS ARGS…`: `PINN bench speed --one ARGS` (`SAMPLED_BIN` instead of PINN
+# where set), its threads sampled from /proc while it runs (benches/proc_sample.py: user and
+# system time per thread, context switches, page faults, TLB shootdowns), for a machine without
+# perf.
 sampled() {
   local tag=$1 limit=$2
   shift 2
   echo "== $tag: bench speed --one $* (threads sampled)"
   limited "$tag" "$limit" python3 "$repo/benches/proc_sample.py" "${PROC_SAMPLE_WARM_S:-2}" \
-    "$pinn" bench speed --one "$@" |
+    "${SAMPLED_BIN:-$pinn}" bench speed --one "$@" |
     tagged "$tag"
 }
 
@@ -285,15 +286,23 @@ for part in $parts; do
   host)
     # Whether a small GPU step is bound by the host: the CPU time per step of the main thread
     # (burn's autodiff), of burn's fusion server (`DSU-…`: fusing and launching kernels) and of
-    # CubeCL's device thread (`DSD-…`: encoding them), against the
-    # step's wall time, at 4 096 points (the steps' count keeps the window after 5 s of start-up,
-    # compiling and tuning, a few seconds long).
+    # CubeCL's device thread (`DSD-…`: encoding them), against the step's wall time, at 4 096
+    # points (the steps' count keeps the window after 5 s of start-up, compiling and tuning, a
+    # few seconds long); then the fused layers in the build without burn's fusion, where the
+    # main thread launches (on a 2-core CPU a launch through the fusion server cost it 3–3.5×
+    # what a plain launch cost the main thread: README, Performance).
     for backend in cuda wgpu; do
       for fused in "" --fused; do
         PROC_SAMPLE_WARM_S=5 sampled "host_${backend}${fused:+_kernel}" 60 --backends $backend \
           --points 4096 --steps 1500 $fused
       done
     done
+    if [ "$plain" != - ]; then
+      for backend in cuda wgpu; do
+        SAMPLED_BIN=$plain PROC_SAMPLE_WARM_S=5 sampled "host_${backend}_plain_kernel" 60 \
+          --backends $backend --points 4096 --steps 1500 --fused
+      done
+    fi
     ;;
   kernels)
     for backend in cuda wgpu; do
