@@ -32,6 +32,7 @@ import tempfile
 import time
 
 TRACING = "/sys/kernel/tracing/uprobe_events"
+SAMPLE_HZ = 1999
 GROUP = "pinn_host"
 # What is counted: the name of the count and a pattern of the (mangled) symbol.
 PROBES = {
@@ -134,15 +135,17 @@ def work_mode(warm, cmd):
             data = os.path.join(tmp, "perf.data")
             window = ["-p", str(proc.pid), "--", "sleep", "10"]
             record = subprocess.Popen(
-                ["perf", "record", "-q", "-F", "1999", "-o", data, *window],
+                ["perf", "record", "-q", "-F", str(SAMPLE_HZ), "-o", data, *window],
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )
             launches = totals(events, perf_counts(window))["launches"]
             record.wait()
             report = subprocess.run(
-                ["perf", "report", "-i", data, "--no-children", "-n", "--sort", "pid,sym"]
-                + ["--stdio"],
+                [
+                    *("perf", "report", "-i", data, "--no-children", "-n", "--stdio"),
+                    *("--sort", "pid,sym"),
+                ],
                 capture_output=True,
                 text=True,
             ).stdout
@@ -154,16 +157,16 @@ def work_mode(warm, cmd):
     threads = collections.Counter()
     working = collections.Counter()
     for line in report.splitlines():
-        m = re.match(r"\s*[0-9.]+%\s+(\d+)\s+(\d+):(\S+)\s+\[(.)\]\s+(.*)", line)
+        m = re.match(r"\s*[0-9.]+%\s+(\d+)\s+(\d+):(\S+)\s+\[.\]\s+(.*)", line)
         if not m:
             continue
-        samples, thread, symbol = int(m.group(1)), f"{m.group(3)}:{m.group(2)}", m.group(5)
+        samples, thread, symbol = int(m.group(1)), f"{m.group(3)}:{m.group(2)}", m.group(4)
         if symbol.startswith("0x"):
             thread = "jit (software device)"
         threads[thread] += samples
         if not WAITING.search(symbol):
             working[thread] += samples
-    us = 1e6 / 1999 / max(launches, 1)
+    us = 1e6 / SAMPLE_HZ / max(launches, 1)
     print(
         json.dumps(
             {

@@ -75,16 +75,15 @@ limited() {
   return $rc
 }
 
-# `sampled TAG SECONDS ARGS…`: `PINN bench speed --one ARGS` (`SAMPLED_BIN` instead of PINN
-# where set), its threads sampled from /proc while it runs (benches/proc_sample.py: user and
-# system time per thread, context switches, page faults, TLB shootdowns), for a machine without
-# perf.
+# `sampled TAG SECONDS BIN ARGS…`: `BIN bench speed --one ARGS`, its threads sampled from /proc
+# while it runs (benches/proc_sample.py: user and system time per thread, context switches,
+# page faults, TLB shootdowns), for a machine without perf.
 sampled() {
-  local tag=$1 limit=$2
-  shift 2
+  local tag=$1 limit=$2 bin=$3
+  shift 3
   echo "== $tag: bench speed --one $* (threads sampled)"
   limited "$tag" "$limit" python3 "$repo/benches/proc_sample.py" "${PROC_SAMPLE_WARM_S:-2}" \
-    "${SAMPLED_BIN:-$pinn}" bench speed --one "$@" |
+    "$bin" bench speed --one "$@" |
     tagged "$tag"
 }
 
@@ -243,12 +242,12 @@ for part in $parts; do
     # that off), or user time that does not shorten the step (spinning, hyperthreads).
     for t in 1 8 16; do
       steps=$((t == 1 ? 150 : 600))
-      sampled "flex_sampled_$t" 40 --backends flex --points 4096 --threads $t --steps $steps
-      sampled "flex_fused_sampled_$t" 40 --backends flex --points 4096 --threads $t \
+      sampled "flex_sampled_$t" 40 "$pinn" --backends flex --points 4096 --threads $t --steps $steps
+      sampled "flex_fused_sampled_$t" 40 "$pinn" --backends flex --points 4096 --threads $t \
         --steps $steps --fused
     done
-    MIMALLOC_PURGE_DELAY=-1 sampled flex_sampled_16_nopurge 40 --backends flex --points 4096 \
-      --threads 16 --steps 600
+    MIMALLOC_PURGE_DELAY=-1 sampled flex_sampled_16_nopurge 40 "$pinn" --backends flex \
+      --points 4096 --threads 16 --steps 600
     ;;
   gn)
     # The target: the multiscale problem to rel. L² ≤ 1e-4 within 30 s. Its config with the
@@ -293,13 +292,13 @@ for part in $parts; do
     # what a plain launch cost the main thread: README, Performance).
     for backend in cuda wgpu; do
       for fused in "" --fused; do
-        PROC_SAMPLE_WARM_S=5 sampled "host_${backend}${fused:+_kernel}" 60 --backends $backend \
-          --points 4096 --steps 1500 $fused
+        PROC_SAMPLE_WARM_S=5 sampled "host_${backend}${fused:+_kernel}" 60 "$pinn" \
+          --backends $backend --points 4096 --steps 1500 $fused
       done
     done
     if [ "$plain" != - ]; then
       for backend in cuda wgpu; do
-        SAMPLED_BIN=$plain PROC_SAMPLE_WARM_S=5 sampled "host_${backend}_plain_kernel" 60 \
+        PROC_SAMPLE_WARM_S=5 sampled "host_${backend}_plain_kernel" 60 "$plain" \
           --backends $backend --points 4096 --steps 1500 --fused
       done
     fi
